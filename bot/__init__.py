@@ -1,0 +1,1 @@
+"""Answering and the front ends (command line, Slack, triage) of mpsbot."""
