@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import BeforeValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 from indexer.config import EmbeddingBackend, IndexConfig
 
@@ -24,7 +23,8 @@ def _split_ids(value: object) -> object:
     return value
 
 
-IdList = Annotated[list[str], NoDecode]
+# Comma-separated Slack ids in the environment, such as "C012,C034".
+IdList = Annotated[list[str], NoDecode, BeforeValidator(_split_ids)]
 
 
 class Settings(BaseSettings):
