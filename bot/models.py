@@ -45,6 +45,8 @@ class Answer(BaseModel):
     # Where the answer was produced, shown to the user.
     produced_by: str = "extractive"
     notes: tuple[str, ...] = ()
+    # Set when the question is about joining a pilot that takes enrolments.
+    pilot_id: str | None = None
 
 
 class Answerer(Protocol):
