@@ -1,0 +1,48 @@
+"""Errors the indexer raises; each message names the value that failed and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class IndexerError(Exception):
+    """Base class of every error the indexer raises on purpose."""
+
+
+class IndexNotBuiltError(IndexerError):
+    """Search found no committed index, or an index with no chunks."""
+
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(f"no index in {data_dir}; run `mpsbot index`")
+        self.data_dir = data_dir
+
+
+class ModelMismatchError(IndexerError):
+    """The index was built with another embedding model than the settings request."""
+
+    def __init__(self, built_with: str, requested: str) -> None:
+        super().__init__(
+            f"the index was built with {built_with}, settings ask for {requested}; "
+            "rebuild with `mpsbot index --rebuild`"
+        )
+        self.built_with = built_with
+        self.requested = requested
+
+
+class IndexLockedError(IndexerError):
+    """Another index run holds the lock file."""
+
+    def __init__(self, lock_path: Path) -> None:
+        super().__init__(
+            f"another index run holds {lock_path}; wait for it to finish, "
+            "or delete the file if no `mpsbot index` process is running"
+        )
+        self.lock_path = lock_path
+
+
+class EmbeddingModelError(IndexerError):
+    """The embedding model could not be found or loaded."""
+
+
+class StoreError(IndexerError):
+    """The Chroma store could not be opened or reached."""
