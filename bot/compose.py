@@ -22,9 +22,10 @@ from indexer.models import Chunk, Hit, Language
 AnswerType = Literal["date", "number", "name", "other"]
 
 # Weights of the sentence score. Overlap is a fraction of the question's content
-# tokens (0–1); rank weight falls off as 1/(rank + 1). Chosen by hand on the golden set.
+# tokens (0–1); the hit weight scales with the hit's score relative to the top hit.
+# Chosen by hand on the golden set.
 OVERLAP_WEIGHT = 1.0
-RANK_WEIGHT = 0.35
+HIT_WEIGHT = 0.35
 CUE_WEIGHT = 0.45
 DENSE_WEIGHT = 0.6
 SAME_LANGUAGE_BONUS = 0.08
@@ -56,7 +57,7 @@ _CUES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     (
         "date",
         re.compile(
-            r"\bnår\b|\bwhen\b|\bdato\b|\bdate\b|\bfrist\b|\bdeadline\b|\bhvilket år\b"
+            r"\bnår\b|\bwhen\b|\bdato\b|\bdate\b|\bfrist|\bdeadlines?\b|\bhvilket år\b"
             r"|\bwhich year\b|\bwhat year\b|\bhvor lenge\b|\bhow long\b|\bvarighet\b",
             re.IGNORECASE,
         ),
@@ -94,6 +95,8 @@ class Candidate:
 
     text: str
     hit_rank: int
+    # Hit score relative to the top hit, 0–1.
+    hit_strength: float
     position: int
     overlap: float
     cue: float
@@ -141,13 +144,17 @@ def _candidates(question: str, hits: Sequence[Hit]) -> list[tuple[Hit, Candidate
     wanted = content_tokens(question)
     kind = answer_type(question)
     result: list[tuple[Hit, Candidate]] = []
+    top_score = max((hit.score for hit in hits[:CANDIDATE_HITS]), default=0.0)
     for rank, hit in enumerate(hits[:CANDIDATE_HITS]):
+        strength = hit.score / top_score if top_score > 0 else 1.0 / (rank + 1)
         for position, sentence in enumerate(split_sentences(hit.chunk.text)):
             if len(sentence) > MAX_SENTENCE_CHARS:
                 sentence = sentence[:MAX_SENTENCE_CHARS].rsplit(" ", 1)[0] + " …"
             tokens = content_tokens(sentence)
             overlap = len(wanted & tokens) / len(wanted) if wanted else 0.0
-            candidate = Candidate(sentence, rank, position, overlap, _cue_score(sentence, kind))
+            candidate = Candidate(
+                sentence, rank, strength, position, overlap, _cue_score(sentence, kind)
+            )
             result.append((hit, candidate))
     return result
 
@@ -167,7 +174,7 @@ def _score(
     for (hit, candidate), similarity in zip(pairs, dense, strict=True):
         score = (
             OVERLAP_WEIGHT * candidate.overlap
-            + RANK_WEIGHT / (candidate.hit_rank + 1)
+            + HIT_WEIGHT * candidate.hit_strength
             + CUE_WEIGHT * candidate.cue
             + DENSE_WEIGHT * similarity
             + (SAME_LANGUAGE_BONUS if hit.chunk.language == language else 0.0)

@@ -36,7 +36,7 @@ def _environment(root: Path) -> jinja2.Environment:
     )
 
 
-def render(name: str, **variables: Any) -> str:
+def render(name: str, /, **variables: Any) -> str:
     """Render the template ``prompts/<name>`` with ``variables``.
 
     Raises PromptError when the template is missing or uses a variable not given.
@@ -72,7 +72,7 @@ def _load_messages(path: Path) -> dict[str, dict[str, str]]:
     return messages
 
 
-def message(key: str, language: Language, **variables: Any) -> str:
+def message(key: str, language: Language, /, **variables: Any) -> str:
     """Return the message ``key`` ("area.name") in ``language`` with ``variables`` filled in.
 
     The text uses ``{name}`` placeholders (str.format). Raises PromptError on an unknown

@@ -1,0 +1,178 @@
+import re
+from datetime import date
+
+import pytest
+
+from bot.compose import answer_type, compose
+from bot.sentences import split_sentences, strip_markdown
+from indexer.models import Chunk, Hit
+
+
+def make_hit(chunk_id, text, *, score=1.0, language="nb", heading=("Pilot",), **meta):
+    chunk = Chunk(
+        id=chunk_id,
+        document_id=meta.pop("document_id", chunk_id.split("#")[0]),
+        text=text,
+        heading_path=heading,
+        title=meta.pop("title", f"Title {chunk_id}"),
+        kind="guidance",
+        topic=meta.pop("topic", "cyber"),
+        language=language,
+        audience="public",
+        source=f"cyber/{chunk_id}.md",
+        **meta,
+    )
+    return Hit(chunk=chunk, score=score, dense_similarity=0.85)
+
+
+PILOT = make_hit(
+    "pilot#0",
+    "Utprøvingen av awareness and training er en del av CyberX. "
+    "Utprøvingen starter 1. mars 2024 og varer i seks måneder. "
+    "Inntil 10 virksomheter kan delta i utprøvingen. "
+    "Leverandøren er valgt etter en konkurranse.",
+    reviewed=date(2024, 1, 15),
+    source_url="https://example.test/pilot",
+)
+OTHER = make_hit("other#0", "FinOps handler om kostnadsoptimalisering i skyen.", topic="finops")
+
+
+def markers(text):
+    return [int(number) for number in re.findall(r"\[(\d+)\]", text)]
+
+
+def test_compose_picks_dated_sentence():
+    composition = compose("Når starter utprøvingen av awareness and training?", "nb", [PILOT])
+    assert "1. mars 2024" in composition.text
+
+
+def test_compose_picks_number_sentence():
+    composition = compose("Hvor mange virksomheter kan delta i utprøvingen?", "nb", [PILOT])
+    assert "Inntil 10 virksomheter" in composition.text
+
+
+def test_compose_quotes_sentence_not_chunk():
+    composition = compose("Når starter utprøvingen?", "nb", [PILOT])
+    assert "Leverandøren er valgt" not in composition.citations[0].quote
+
+
+def test_compose_markers_match_citations():
+    composition = compose("Når starter utprøvingen av awareness?", "nb", [PILOT, OTHER])
+    numbers = [citation.n for citation in composition.citations]
+    assert sorted(set(markers(composition.text))) == numbers
+
+
+def test_compose_numbers_in_order_of_use():
+    first = make_hit("b#0", "FinOps-rammeverket har tre faser.", score=0.5, topic="finops")
+    second = make_hit("a#0", "FinOps handler om kostnader i skyen.", score=0.9, topic="finops")
+    composition = compose("Hva er FinOps og hvor mange faser har FinOps?", "nb", [second, first])
+    assert markers(composition.text)[0] == 1
+    assert [citation.n for citation in composition.citations] == [1, 2][: len(composition.citations)]
+
+
+def test_compose_one_number_per_chunk():
+    composition = compose("Når starter utprøvingen og hvor mange kan delta?", "nb", [PILOT])
+    assert len(composition.citations) == 1
+    assert set(markers(composition.text)) == {1}
+
+
+def test_compose_citation_fields():
+    citation = compose("Når starter utprøvingen?", "nb", [PILOT]).citations[0]
+    assert citation.title == "Title pilot#0"
+    assert citation.section == "Pilot"
+    assert citation.date == "2024-01-15"
+    assert citation.source == "https://example.test/pilot"
+    assert "1. mars 2024" in citation.quote
+
+
+def test_compose_source_falls_back_to_path():
+    citation = compose("Hva er FinOps?", "nb", [OTHER]).citations[0]
+    assert citation.source == "cyber/other#0.md"
+
+
+def test_compose_frames_in_question_language():
+    english = make_hit("en#0", "The pilot starts on 1 March 2024.", language="en")
+    composition = compose("Når starter utprøvingen?", "nb", [english])
+    assert composition.text.startswith("Ifølge kildene:")
+    assert "engelsk" in composition.text
+
+
+def test_compose_english_lead_in():
+    english = make_hit("en#0", "The pilot starts on 1 March 2024.", language="en")
+    composition = compose("When does the pilot start?", "en", [english])
+    assert composition.text.startswith("According to the sources:")
+    assert composition.notes == ()
+
+
+def test_compose_prefers_question_language():
+    english = make_hit("en#0", "The pilot starts on 1 March 2024.", language="en", score=1.0)
+    norwegian = make_hit("nb#0", "Piloten starter 1. mars 2024.", language="nb", score=1.0)
+    composition = compose("Når starter piloten?", "nb", [english, norwegian])
+    assert "Piloten starter" in composition.text
+    assert "starts on" not in composition.text
+
+
+def test_compose_skips_faq_question():
+    faq = make_hit(
+        "faq#0",
+        "**Hva koster FinOps-kurset?**\n\nKurset koster 5000 kroner per deltaker.",
+        topic="finops",
+    )
+    composition = compose("Hva koster FinOps-kurset?", "nb", [faq])
+    assert "Hva koster" not in composition.citations[0].quote
+    assert "5000 kroner" in composition.text
+
+
+def test_compose_strips_markdown():
+    hit = make_hit("md#0", "- **CIPS** er en [anskaffelse](https://x.test) av skytjenester.")
+    composition = compose("Hva er CIPS?", "nb", [hit])
+    assert composition.citations[0].quote == "CIPS er en anskaffelse av skytjenester."
+
+
+def test_compose_no_sentences():
+    assert compose("Hva er CIPS?", "nb", [make_hit("empty#0", "# Overskrift")]) is None
+
+
+def test_compose_overlap_signal():
+    composition = compose("Hvor mange virksomheter kan delta i utprøvingen?", "nb", [PILOT])
+    assert composition.best_overlap == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Når starter piloten?", "date"),
+        ("When does it start?", "date"),
+        ("Hva er fristen?", "date"),
+        ("Hvor mange kan delta?", "number"),
+        ("How much does it cost?", "number"),
+        ("Hva koster det?", "number"),
+        ("Hvem leverer tjenesten?", "name"),
+        ("Who runs the pilot?", "name"),
+        ("Hva er CIPS?", "other"),
+    ],
+)
+def test_answer_type_table(question, expected):
+    assert answer_type(question) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Første setning. Andre setning.", ["Første setning.", "Andre setning."]),
+        ("Dette gjelder bl.a. CIPS. Neste.", ["Dette gjelder bl.a. CIPS.", "Neste."]),
+        ("Se f.eks. avtalen nr. 3 her.", ["Se f.eks. avtalen nr. 3 her."]),
+        ("# Tittel\nTekst her.", ["Tekst her."]),
+        ("- punkt en\n- punkt to", ["punkt en", "punkt to"]),
+        ("Hva er dette?\nDette er svaret.", ["Dette er svaret."]),
+        ("| a | b |\n|---|---|\n| 1 | 2 |", ["a b", "1 2"]),
+    ],
+)
+def test_split_sentences_table(text, expected):
+    assert split_sentences(text) == expected
+
+
+def test_strip_markdown_emphasis_and_links():
+    assert strip_markdown("> **Merk:** se [lenke](http://x.test) og `kode`") == (
+        "Merk: se lenke og kode"
+    )
