@@ -94,7 +94,7 @@ class EvalReport:
     """Metrics overall and per language, and the result of every question."""
 
     overall: Metrics
-    by_language: dict[str, Metrics]
+    by_language: dict[Language, Metrics]
     results: tuple[QuestionResult, ...]
 
     def failures(self) -> list[QuestionResult]:
