@@ -67,7 +67,9 @@ def test_compose_numbers_in_order_of_use():
     second = make_hit("a#0", "FinOps handler om kostnader i skyen.", score=0.9, topic="finops")
     composition = compose("Hva er FinOps og hvor mange faser har FinOps?", "nb", [second, first])
     assert markers(composition.text)[0] == 1
-    assert [citation.n for citation in composition.citations] == [1, 2][: len(composition.citations)]
+    assert [citation.n for citation in composition.citations] == [1, 2][
+        : len(composition.citations)
+    ]
 
 
 def test_compose_one_number_per_chunk():

@@ -37,7 +37,7 @@ def test_render_missing_variable(prompt_dir):
 
 
 def test_render_unknown_template(prompt_dir):
-    with pytest.raises(PromptError, match="nope.txt"):
+    with pytest.raises(PromptError, match=r"nope\.txt"):
         render("nope.txt")
 
 

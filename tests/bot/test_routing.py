@@ -47,8 +47,10 @@ def test_routing_find_unknown_topic():
 @pytest.mark.parametrize(
     ("topics", "expected"),
     [
-        ([topic(), without(topic("cyber"), "triage_channel")],
-         r"topic #2 'cyber': missing 'triage_channel'"),
+        (
+            [topic(), without(topic("cyber"), "triage_channel")],
+            r"topic #2 'cyber': missing 'triage_channel'",
+        ),
         ([without(topic(), "team")], r"topic #1 'finops': missing 'team'"),
         ([without(topic(), "id")], r"topic #1: missing 'id'"),
         ([topic(team={"nb": "Teamet"})], r"topic #1 'finops': 'team' lacks language 'en'"),
