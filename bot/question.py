@@ -12,8 +12,8 @@ from bot.sentences import content_tokens
 # Questions longer than this are accepted, but only this many characters are searched.
 MAX_QUESTION_CHARS = 40_000
 MAX_QUERY_CHARS = 1_000
-# A question with at most this many content words may be a follow-up.
-FOLLOW_UP_MAX_WORDS = 4
+# Only questions of at most this many words are read as follow-ups.
+FOLLOW_UP_MAX_WORDS = 6
 _WORD = re.compile(r"\w+")
 _REFERS_BACK = re.compile(
     r"^(?:og|men|hva med|hvordan med|samme|also|and|but|what about|how about)\b"
@@ -44,10 +44,9 @@ def clean_question(text: str) -> str:
 
 def is_follow_up(question: str) -> bool:
     """Return True when ``question`` is short or refers back to an earlier one."""
-    words = _WORD.findall(question)
-    return len(words) <= FOLLOW_UP_MAX_WORDS + 2 and (
-        len(content_tokens(question)) <= FOLLOW_UP_MAX_WORDS or bool(_REFERS_BACK.search(question))
-    )
+    if len(_WORD.findall(question)) > FOLLOW_UP_MAX_WORDS:
+        return False
+    return len(content_tokens(question)) <= 1 or bool(_REFERS_BACK.search(question))
 
 
 def _key_terms(previous: str) -> str:
