@@ -1,0 +1,1 @@
+"""Triage for MPS staff: cases in SQLite, routing to teams, staff answers and enrolment."""
