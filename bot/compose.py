@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+import numpy as np
+
 from bot.models import Citation
 from bot.prompts import message
 from bot.sentences import content_tokens, split_sentences
@@ -84,9 +86,9 @@ _CUES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
 
 
 class SentenceEmbedder(Protocol):
-    def embed_query(self, text: str) -> Sequence[float]: ...
+    def embed_query(self, text: str) -> np.ndarray: ...
 
-    def embed_documents(self, texts: Sequence[str]) -> Sequence[Sequence[float]]: ...
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -134,10 +136,12 @@ def _cue_score(sentence: str, kind: AnswerType) -> float:
     return 0.0
 
 
-def _cosine(left: Sequence[float], right: Sequence[float]) -> float:
-    dot = sum(a * b for a, b in zip(left, right, strict=True))
-    norm = (sum(a * a for a in left) ** 0.5) * (sum(b * b for b in right) ** 0.5)
-    return dot / norm if norm else 0.0
+def _similarities(question: str, texts: Sequence[str], embedder: SentenceEmbedder) -> np.ndarray:
+    """Return the cosine similarity of each text to the question, in one batch."""
+    query = np.asarray(embedder.embed_query(question), dtype=np.float32)
+    matrix = np.asarray(embedder.embed_documents(list(texts)), dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1) * np.linalg.norm(query)
+    return (matrix @ query) / np.where(norms == 0, 1.0, norms)
 
 
 def _candidates(question: str, hits: Sequence[Hit]) -> list[tuple[Hit, Candidate]]:
@@ -167,9 +171,8 @@ def _score(
 ) -> list[tuple[Hit, Candidate]]:
     dense = [0.0] * len(pairs)
     if embedder is not None and pairs:
-        query_vector = embedder.embed_query(question)
-        vectors = embedder.embed_documents([candidate.text for _, candidate in pairs])
-        dense = [_cosine(query_vector, vector) for vector in vectors]
+        texts = [candidate.text for _, candidate in pairs]
+        dense = [float(value) for value in _similarities(question, texts, embedder)]
     scored = []
     for (hit, candidate), similarity in zip(pairs, dense, strict=True):
         score = (

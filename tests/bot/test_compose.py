@@ -178,3 +178,15 @@ def test_strip_markdown_emphasis_and_links():
     assert strip_markdown("> **Merk:** se [lenke](http://x.test) og `kode`") == (
         "Merk: se lenke og kode"
     )
+
+
+def test_compose_with_real_embedder(embedder):
+    question = "When does the pilot start?"
+    english = make_hit(
+        "en#0",
+        "The pilot is part of CyberX. The pilot starts on 1 March 2024. It is free of charge.",
+        language="en",
+    )
+    composition = compose(question, "en", [english], embedder=embedder)
+    assert "1 March 2024" in composition.text
+    assert "free of charge" not in composition.citations[0].quote
