@@ -17,7 +17,7 @@ from typing import Any
 import openai
 
 from bot.generation.checking import CheckedAnswer, allowed_urls, check_reply
-from bot.generation.citations import strip_markers
+from bot.generation.citations import parse_answer
 from bot.generation.pii import redact
 from bot.generation.policy import Endpoint, endpoint_from_url, generation_allowed
 from bot.generation.prompting import (
@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 # Some servers (Ollama, llama.cpp) need no key, but the client requires one.
 _PLACEHOLDER_KEY = "no-key"
 _MARKER_NOTE = re.compile(r"\[\d+\]")
+_UNCLOSED_TAG = re.compile(r"<[^>]*$")
 
 
 class LLMSettingsError(ValueError):
@@ -215,12 +216,27 @@ class LLMGenerator:
             delta = event.choices[0].delta.content if event.choices else None
             if delta:
                 parts.append(delta)
-                on_partial(remove_foreign_links(remove_mentions("".join(parts)), allowed))
+                on_partial(_partial_text("".join(parts), allowed))
         return "".join(parts)
 
 
 def _language_of(reply: str, expected: Language) -> Language:
-    return detect_language(strip_markers(reply), default=expected)
+    """Return the language most sentences of ``reply`` are in; a tie gives ``expected``.
+
+    Sentences are judged one by one because a product name such as "Cloud
+    Infrastructure and Platform Services" would tip a short Norwegian reply to English.
+    """
+    votes = [detect_language(s.text, default=expected) for s in parse_answer(reply)]
+    other = sum(vote != expected for vote in votes)
+    if other > len(votes) - other:
+        return "en" if expected == "nb" else "nb"
+    return expected
+
+
+def _partial_text(text: str, allowed: frozenset[str]) -> str:
+    # A mention can arrive split over deltas, so an unclosed "<…" at the end waits.
+    text = _UNCLOSED_TAG.sub("", text)
+    return remove_foreign_links(remove_mentions(text), allowed).strip()
 
 
 def _with_note(fallback: Answer, key: str, language: Language) -> Answer:
