@@ -76,11 +76,11 @@ def _service(settings: Settings) -> AnswerService:
 
 def _report_dict(report: IndexReport) -> dict[str, object]:
     return {
-        "added": report.added,
-        "updated": report.updated,
-        "removed": report.removed,
-        "unchanged": report.unchanged,
-        "failed": [{"path": str(path), "reason": reason} for path, reason in report.failed],
+        "added": len(report.added),
+        "updated": len(report.updated),
+        "removed": len(report.removed),
+        "unchanged": len(report.unchanged),
+        "failed": [{"path": failed.path, "reason": failed.reason} for failed in report.failed],
         "chunks": report.chunks,
         "seconds": round(report.seconds, 2),
     }
@@ -106,17 +106,19 @@ def index(
         message(
             "cli.index_summary",
             CLI_LANGUAGE,
-            added=report.added,
-            updated=report.updated,
-            removed=report.removed,
-            unchanged=report.unchanged,
+            added=len(report.added),
+            updated=len(report.updated),
+            removed=len(report.removed),
+            unchanged=len(report.unchanged),
             failed=len(report.failed),
             chunks=report.chunks,
             seconds=report.seconds,
         )
     )
-    for path, reason in report.failed:
-        typer.echo(message("cli.index_failed_file", CLI_LANGUAGE, path=path, reason=reason))
+    for failed in report.failed:
+        typer.echo(
+            message("cli.index_failed_file", CLI_LANGUAGE, path=failed.path, reason=failed.reason)
+        )
 
 
 # --- ask and chat ----------------------------------------------------------------

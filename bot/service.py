@@ -70,7 +70,7 @@ class AnswerService:
         logger.info(
             "index built: %d chunks from %d documents in %.1f s",
             report.chunks,
-            report.added,
+            len(report.added),
             report.seconds,
         )
         return report

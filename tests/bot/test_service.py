@@ -140,7 +140,7 @@ def test_ensure_index_builds_when_missing(tmp_path):
     service = AnswerService(settings, routing=routing_for_tests())
     report = service.ensure_index()
     assert report is not None
-    assert report.added == 1
+    assert report.added == ["a"]
     assert service.ensure_index() is None
 
 
