@@ -16,10 +16,13 @@ from indexer.loaders.discovery import (
     is_inside,
     relative_to_knowledge,
 )
+from indexer.loaders.docx import parse_docx
 from indexer.loaders.errors import ContentError, LoadError
+from indexer.loaders.html import parse_html
 from indexer.loaders.markdown import parse_markdown
 from indexer.loaders.metadata import build_meta
 from indexer.loaders.parsed import ParsedContent
+from indexer.loaders.pdf import parse_pdf
 from indexer.loaders.plain_text import parse_plain_text
 from indexer.loaders.reading import MAX_FILE_BYTES, decode_text, read_file_bytes
 from indexer.models import Document
@@ -37,6 +40,10 @@ def _load_markdown(data: bytes) -> ParsedContent:
     return parse_markdown(decode_text(data))
 
 
+def _load_html(data: bytes) -> ParsedContent:
+    return parse_html(decode_text(data))
+
+
 def _load_plain_text(data: bytes) -> ParsedContent:
     return parse_plain_text(decode_text(data))
 
@@ -44,6 +51,10 @@ def _load_plain_text(data: bytes) -> ParsedContent:
 _PARSERS: dict[str, Callable[[bytes], ParsedContent]] = {
     ".md": _load_markdown,
     ".markdown": _load_markdown,
+    ".html": _load_html,
+    ".htm": _load_html,
+    ".pdf": parse_pdf,
+    ".docx": parse_docx,
     ".txt": _load_plain_text,
 }
 

@@ -17,7 +17,7 @@ class LoadError(Exception):
         return (LoadError, (self.path, self.reason))
 
 
-class ContentError(ValueError):
+class ContentError(Exception):
     """A problem in a file's content; load_document adds the path and raises LoadError."""
 
     def __init__(self, reason: str) -> None:
