@@ -26,7 +26,14 @@ from urllib.parse import urlencode
 
 import pytest
 from slack_bolt import App, BoltRequest
-from slackfake import BOT_TOKEN, BOT_USER_ID, TEAM_ID, FakeSlack
+from slackfake import (
+    BOT_TOKEN,
+    BOT_USER_ID,
+    RESPONSE_URL_METHOD,
+    TEAM_ID,
+    FakeSlack,
+    RecordedCall,
+)
 
 SIGNING_SECRET = "test-signing-secret"
 APP_TOKEN = "xapp-test-app-token"
@@ -293,6 +300,46 @@ class DispatchSender:
         return self.send("event", event_body(event), **kwargs)
 
 
+# -- reading what the app sent ---------------------------------------------------
+
+ACTIONS_BLOCK_ID = "answer_actions"
+
+
+def blocks_of(call: RecordedCall) -> list[dict[str, Any]]:
+    blocks = call.params.get("blocks")
+    return blocks if isinstance(blocks, list) else []
+
+
+def answer_posts(fake: FakeSlack) -> list[RecordedCall]:
+    """Calls that posted or filled in a rendered answer (one with the answer buttons)."""
+    return [
+        call
+        for call in fake.calls()
+        if call.method in ("chat.postMessage", "chat.update", RESPONSE_URL_METHOD)
+        and any(block.get("block_id") == ACTIONS_BLOCK_ID for block in blocks_of(call))
+    ]
+
+
+def button_values(call: RecordedCall) -> dict[str, str]:
+    """Map each answer button's action_id to its value."""
+    for block in blocks_of(call):
+        if block.get("block_id") == ACTIONS_BLOCK_ID:
+            return {element["action_id"]: element["value"] for element in block["elements"]}
+    return {}
+
+
+def all_text(call: RecordedCall) -> str:
+    """The fallback text and every mrkdwn text in the blocks, joined by newlines."""
+    parts = [str(call.params.get("text", ""))]
+    for block in blocks_of(call):
+        if isinstance(block.get("text"), dict):
+            parts.append(block["text"]["text"])
+        for element in block.get("elements", []):
+            if element.get("type") == "mrkdwn":
+                parts.append(element["text"])
+    return "\n".join(parts)
+
+
 @contextmanager
 def serve_http(app: App) -> Iterator[str]:
     """Serve ``app`` on 127.0.0.1 on a free port; yields the events URL."""
@@ -317,7 +364,10 @@ __all__ = [
     "DispatchSender",
     "HttpSender",
     "Sent",
+    "all_text",
+    "answer_posts",
     "block_action",
+    "button_values",
     "command_form",
     "event_body",
     "fake_slack",

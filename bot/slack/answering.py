@@ -9,7 +9,7 @@ questions waits instead of being dropped.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
@@ -23,6 +23,7 @@ from bot.settings import Settings
 from bot.slack import cases
 from bot.slack.render import render_answer, render_notice
 from bot.slack.replies import ReplyTarget
+from bot.slack.workers import TrackedExecutor
 from bot.triage.store import CaseStore
 from indexer.models import Audience, Language
 
@@ -68,7 +69,7 @@ class SlackAnswerer:
         self.store = store
         self.routing = routing
         self.client = client
-        self.pool = ThreadPoolExecutor(
+        self.pool = TrackedExecutor(
             max_workers=settings.max_concurrent_answers, thread_name_prefix="mpsbot-answer"
         )
 

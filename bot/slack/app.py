@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import dataclass
 
 from slack_bolt import App, Assistant
 from slack_sdk import WebClient
@@ -14,13 +16,17 @@ from bot.slack.actions import AnswerActions
 from bot.slack.answering import SlackAnswerer
 from bot.slack.dedupe import SeenKeys, SkipRepeatedEvents
 from bot.slack.events import QuestionListeners
-from bot.slack.startup import authenticate, bot_token, check_transport_settings
+from bot.slack.startup import BotIdentity, authenticate, bot_token, check_transport_settings
+from bot.slack.workers import TrackedExecutor
 from bot.triage.slack import register_triage_handlers
 from bot.triage.store import CaseStore
 
 logger = logging.getLogger(__name__)
 
 SLASH_COMMAND = "/mps"
+# Listeners only acknowledge, post a placeholder and queue the answer, so a few
+# threads keep up; the answers themselves run on the answer pool.
+LISTENER_THREADS = 8
 
 
 def _register_assistant(app: App, listeners: QuestionListeners) -> None:
@@ -31,6 +37,28 @@ def _register_assistant(app: App, listeners: QuestionListeners) -> None:
     assistant.thread_context_changed(listeners.on_assistant_context_changed)
     assistant.user_message(listeners.on_assistant_message)
     app.assistant(assistant)
+
+
+@dataclass(frozen=True)
+class SlackBot:
+    """The Bolt app with the thread pools behind it."""
+
+    app: App
+    identity: BotIdentity
+    listener_pool: TrackedExecutor
+    answerer: SlackAnswerer
+
+    def drain(self, timeout: float = 60.0) -> bool:
+        """Wait until every received request was handled and every answer posted.
+
+        Returns False when work is still pending after ``timeout`` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        # A listener queues its answer before it finishes, so once the listener pool
+        # is idle the answer pool holds all remaining work.
+        if not self.listener_pool.wait_idle(timeout):
+            return False
+        return self.answerer.pool.wait_idle(max(deadline - time.monotonic(), 0.0))
 
 
 def build_app(
@@ -46,13 +74,27 @@ def build_app(
     Raises SlackSetupError naming the setting to fix when a token is missing or
     rejected, or when the Web API at ``settings.slack_api_url`` cannot be reached.
     """
+    return build_bot(settings, service, store, routing, client=client).app
+
+
+def build_bot(
+    settings: Settings,
+    service: Answerer,
+    store: CaseStore,
+    routing: Routing,
+    *,
+    client: WebClient | None = None,
+) -> SlackBot:
+    """Build the app like ``build_app`` and return it with its thread pools."""
     token = bot_token(settings)
     check_transport_settings(settings)
     client = client or WebClient(token=token, base_url=settings.slack_api_url)
     identity = authenticate(client, settings.slack_api_url)
     secret = settings.slack_signing_secret
+    listener_pool = TrackedExecutor(LISTENER_THREADS, thread_name_prefix="mpsbot-listener")
     app = App(
         client=client,
+        listener_executor=listener_pool,
         signing_secret=secret.get_secret_value() if secret else "",
         # authenticate() above already called auth.test with a clearer error.
         token_verification_enabled=False,
@@ -76,4 +118,4 @@ def build_app(
     app.action("answer_feedback_down")(actions.on_feedback_down)
     app.action("answer_escalate")(actions.on_escalate)
     app.action("answer_share")(actions.on_share)
-    return app
+    return SlackBot(app, identity, listener_pool, answerer)

@@ -191,16 +191,24 @@ def _answer_sections(answer: Answer) -> list[str]:
     return split_sections(text)
 
 
+def _fold(lines: list[str], language: Language) -> str:
+    """Join whole lines under a heading, dropping the lines that do not fit."""
+    text = message("slack.more_sources", language)
+    for line in lines:
+        if len(text) + len(line) + 3 > MAX_CONTEXT_CHARS:
+            return text + "\n…"
+        text = f"{text}\n{line}"
+    return text
+
+
 def _source_blocks(answer: Answer, today: date, room: int) -> list[Block]:
     texts = [source_text(citation, answer.language, today) for citation in answer.citations]
     if len(texts) <= room:
         return [_context(text) for text in texts]
-    # Too many blocks: keep room - 1 sources on their own, fold the rest into one.
+    # Too many blocks: keep room - 1 sources whole and fold the rest, one line each.
     kept = max(room - 1, 0)
-    folded = "\n".join([message("slack.more_sources", answer.language), *texts[kept:]])
-    return [_context(text) for text in texts[:kept]] + [
-        _context(shorten(folded, MAX_CONTEXT_CHARS))
-    ]
+    folded = _fold([text.split("\n")[0] for text in texts[kept:]], answer.language)
+    return [_context(text) for text in texts[:kept]] + [_context(folded)]
 
 
 def fallback_text(answer: Answer) -> str:
