@@ -8,7 +8,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import slack_fixtures
 from slack_bolt import App
 from slack_fixtures import SIGNING_SECRET, DispatchSender
 from slack_sdk import WebClient
@@ -21,8 +20,14 @@ from bot.settings import Settings
 from bot.triage.slack import register_triage_handlers
 from bot.triage.store import CaseStore
 
-# Registers the fake_slack fixture for the tests in this directory.
-fake_slack_fixture = slack_fixtures.fake_slack
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack().start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
 
 
 @pytest.fixture
