@@ -5,15 +5,20 @@ and one real index of the repository's knowledge directory built once per sessio
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
-import pytest
-
-from bot.settings import Settings
-from indexer.config import IndexConfig
-from indexer.embedding import Embedder, load_embedder
-
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# pytest puts tests/ on sys.path, where tests/indexer would be imported as a namespace
+# package named `indexer`; with the repository root on sys.path the real package wins.
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+import pytest  # noqa: E402
+
+from bot.settings import Settings  # noqa: E402
+from indexer.config import IndexConfig  # noqa: E402
+from indexer.embedding import Embedder, load_embedder  # noqa: E402
 
 
 def pytest_configure(config: pytest.Config) -> None:
