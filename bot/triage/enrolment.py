@@ -16,7 +16,7 @@ from indexer.models import Language
 
 
 class EnrolmentForm(BaseModel):
-    """What the agency wrote in the enrolment form, kept as written."""
+    """The fields of a submitted enrolment form, kept as the agency wrote them."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -83,7 +83,7 @@ def enrol(
 def enrolment_reply(
     enrolment: Enrolment, pilot: Pilot, routing: Routing, language: Language, today: date
 ) -> str:
-    """Return the message that tells the agency whether it got a place and what happens next."""
+    """Return the message to the agency: whether it got a place, and what happens next."""
     topic = routing.find(pilot.topic)
     variables = {
         "agency": enrolment.agency,

@@ -1,8 +1,8 @@
 """Recognise a message a staff member forwards to the bot and find the original question.
 
-The rule: a direct message to the bot from a user in ``settings.staff_users`` is a
-forward when it shares a message (Slack's "Share message" puts the original in an
-attachment with ``is_share`` or ``is_msg_unfurl``) or when its text contains a Slack
+A direct message to the bot from a user in ``settings.staff_users`` is a forward in
+two cases. Either it shares a message, which Slack's "Share message" puts in an
+attachment with ``is_share`` or ``is_msg_unfurl``. Or its text contains a Slack
 message link (``https://<workspace>.slack.com/archives/<channel>/p<digits>``). Any
 other direct message from staff is an ordinary question for the bot.
 """
@@ -57,7 +57,7 @@ def is_forward(event: dict[str, Any], staff_users: list[str]) -> bool:
 
 
 def shared_message(event: dict[str, Any]) -> SharedMessage:
-    """Read what the event itself says about the forwarded message."""
+    """Return the fields of the forwarded message that the event itself contains."""
     attachment = _share_attachment(event)
     if attachment is not None:
         return SharedMessage(

@@ -1,9 +1,9 @@
 """Pilots that take enrolments, read from the knowledge base, and their free places.
 
 A bokmål document (``language: nb``, normally ``kind: pilot``) describes a pilot in a
-``pilot:`` front matter block. Sign-up is open while the pilot's status is ``open``
-and, when it has a ``signup_deadline``, up to and including that day; without a
-deadline it closes on the kickoff day. Places are counted in the CaseStore.
+``pilot:`` front matter block. Sign-up is open while the pilot's status is ``open``.
+A pilot with a ``signup_deadline`` takes enrolments up to and including that day. A
+pilot without one closes on its kickoff day. Places are counted in the CaseStore.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ class Pilot(BaseModel):
 
 
 class PlaceCounter(Protocol):
-    """What availability() needs from the store (CaseStore has it)."""
+    """The part of CaseStore that availability() uses."""
 
     def places_taken(self, pilot_id: str) -> int: ...
 
@@ -144,7 +144,7 @@ class PilotCatalog:
         return len(self.pilots)
 
     def match(self, question: str, hits: Sequence[Hit]) -> Pilot | None:
-        """Return the pilot a question asks to join, or None.
+        """Return the pilot that a question requests to join, or None.
 
         The question must express enrolment intent and either name a pilot or have
         a pilot's document as its top hit. A named pilot wins over the top hit.

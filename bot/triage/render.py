@@ -32,7 +32,6 @@ REASSIGN_MODAL = "case_reassign_modal"
 ENROL_MODAL = "enrol_modal"
 ANSWER_BLOCK = "answer"
 TOPIC_BLOCK = "topic"
-ENROL_FIELDS = ("agency", "organisation_number", "contact_role", "pilot", "comment")
 
 
 def _cut(text: str, limit: int = MAX_SECTION_CHARS) -> str:

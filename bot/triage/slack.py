@@ -67,7 +67,7 @@ class TriageHandlers:
     # Helpers
 
     def is_staff(self, user: str | None) -> bool:
-        # With no staff list configured, whoever can see a triage channel counts as staff.
+        # With no staff list configured, every user of a triage channel counts as staff.
         return user is not None and (
             not self.settings.staff_users or user in self.settings.staff_users
         )

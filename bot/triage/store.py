@@ -331,7 +331,7 @@ class CaseStore:
     ) -> Case:
         """Apply ``update(case)`` to a case and log ``action``, in one transaction.
 
-        ``update`` sees the case as stored inside the write lock and returns the
+        ``update`` receives the case as stored inside the write lock and returns the
         columns to set.
         """
         with self._write() as connection:

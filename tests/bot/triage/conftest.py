@@ -58,7 +58,7 @@ def pilot_knowledge(tmp_path: Path) -> Path:
 def triage_app(
     tmp_path: Path, pilot_knowledge: Path, fake_slack: FakeSlack, store: CaseStore, routing: Routing
 ) -> Iterator[tuple[DispatchSender, Settings]]:
-    """A Bolt app with only the triage listeners, answering before it responds."""
+    """A Bolt app with only the triage listeners; they run before the HTTP response returns."""
     settings = make_settings(tmp_path, pilot_knowledge, fake_slack)
     client = WebClient(token=BOT_TOKEN, base_url=fake_slack.api_url)
     app = App(
