@@ -14,7 +14,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
@@ -37,6 +37,10 @@ class RecordedCall:
     params: dict[str, Any]
     token: str | None = None
     path: str = ""
+    # time.monotonic() when the fake received the call.
+    received_at: float = field(default_factory=time.monotonic)
+    # What the fake answered, such as {"ok": True, "ts": "..."}.
+    response: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -136,14 +140,23 @@ class FakeSlack:
 
     def record(self, call: RecordedCall) -> dict[str, Any]:
         with self._lock:
-            self._calls.append(call)
-            failure = self._failures.get(call.method)
-            if failure is not None:
-                if failure.remaining is not None:
-                    failure.remaining -= 1
-                    if failure.remaining <= 0:
-                        del self._failures[call.method]
-                return {"ok": False, "error": failure.error}
+            reply = self._failure_reply(call.method)
+            if reply is None:
+                reply = self._reply(call)
+            self._calls.append(replace(call, response=reply))
+        return reply
+
+    def _failure_reply(self, method: str) -> dict[str, Any] | None:
+        failure = self._failures.get(method)
+        if failure is None:
+            return None
+        if failure.remaining is not None:
+            failure.remaining -= 1
+            if failure.remaining <= 0:
+                del self._failures[method]
+        return {"ok": False, "error": failure.error}
+
+    def _reply(self, call: RecordedCall) -> dict[str, Any]:
         if call.method == RESPONSE_URL_METHOD:
             return {"ok": True}
         if call.method != "auth.test" and call.token != self.bot_token:
