@@ -17,7 +17,7 @@ from indexer.models import Section
 logger = logging.getLogger(__name__)
 
 # pypdf 7 raises its own errors for most damage, but some broken files still surface
-# as these built-in errors from deep inside its parser.
+# as these built-in errors from deep inside its parser (found by fuzzing).
 _DAMAGED_PDF_ERRORS = (
     PyPdfError,
     ValueError,
@@ -28,6 +28,7 @@ _DAMAGED_PDF_ERRORS = (
     AssertionError,
     RecursionError,
     ZeroDivisionError,
+    NotImplementedError,
     struct.error,
     zlib.error,
 )
