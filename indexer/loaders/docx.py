@@ -25,7 +25,7 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # The Title style counts as level 0, above Heading 1.
 _HEADING_STYLE = re.compile(r"^(?:heading|overskrift)\s*([1-6])$", re.IGNORECASE)
 _TITLE_STYLES = frozenset({"title", "tittel"})
-# What python-docx 1.2, zipfile and lxml raise for damaged packages, found by fuzzing.
+# Errors that python-docx 1.2, zipfile and lxml raise for damaged packages (found by fuzzing).
 _BROKEN_DOCX_ERRORS = (
     zipfile.BadZipFile,
     OpcError,
