@@ -25,7 +25,9 @@ from pathlib import Path
 from pydantic import SecretStr
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT / "tests"))
+# The repository root goes first: tests/bot and tests/indexer would otherwise shadow the
+# installed bot and indexer packages as namespace packages.
+sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "tests")]
 
 from slack_fixtures import (  # noqa: E402
     SIGNING_SECRET,

@@ -3,8 +3,8 @@
 Import what a test module needs, for example
 ``from slack_fixtures import fake_slack, HttpSender, mention_event`` (the tests
 directory is on sys.path because tests/conftest.py lives there). A sender
-sends one payload the way Slack would: ``HttpSender`` posts it, signed, to an app
-served over HTTP; ``DispatchSender`` hands it to ``App.dispatch``, either as a signed
+sends one payload the way Slack would. ``HttpSender`` posts it, signed, to an app
+served over HTTP. ``DispatchSender`` hands it to ``App.dispatch``, either as a signed
 HTTP-mode request or as a Socket Mode request (no signature, body as a dict).
 """
 

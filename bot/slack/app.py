@@ -55,7 +55,7 @@ class SlackBot:
         """
         deadline = time.monotonic() + timeout
         # A listener queues its answer before it finishes, so once the listener pool
-        # is idle the answer pool holds all remaining work.
+        # is idle the answer pool contains all remaining work.
         if not self.listener_pool.wait_idle(timeout):
             return False
         return self.answerer.pool.wait_idle(max(deadline - time.monotonic(), 0.0))
@@ -90,6 +90,7 @@ def build_bot(
     check_transport_settings(settings)
     client = client or WebClient(token=token, base_url=settings.slack_api_url)
     identity = authenticate(client, settings.slack_api_url)
+
     secret = settings.slack_signing_secret
     listener_pool = TrackedExecutor(LISTENER_THREADS, thread_name_prefix="mpsbot-listener")
     app = App(
@@ -101,6 +102,7 @@ def build_bot(
         # Socket Mode without a signing secret receives no HTTP requests to verify.
         request_verification_enabled=secret is not None,
     )
+
     seen = SeenKeys()
     app.use(SkipRepeatedEvents(seen))
     answerer = SlackAnswerer(
@@ -113,6 +115,7 @@ def build_bot(
     app.event("app_mention")(listeners.on_mention)
     app.event("message")(listeners.on_message)
     app.command(SLASH_COMMAND)(listeners.on_command)
+
     actions = AnswerActions(settings=settings, store=store, routing=routing, client=client)
     app.action("answer_feedback_up")(actions.on_feedback_up)
     app.action("answer_feedback_down")(actions.on_feedback_down)

@@ -18,7 +18,7 @@ from bot.service import AnswerService
 from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.slack.server import serve_http, serve_socket_mode
-from bot.slack.startup import SlackSetupError
+from bot.slack.startup import SlackSetupError, bot_token, check_transport_settings
 from bot.triage.store import CaseStore
 from indexer.errors import IndexerError
 
@@ -34,6 +34,12 @@ EXIT_SETUP_ERROR = 1
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3000
+
+
+@app.callback()
+def serve() -> None:
+    """Run a front end as a long-lived service."""
+    # A callback keeps "slack" a sub-command even while it is the only one.
 
 
 def _fail(error: Exception) -> typer.Exit:
@@ -58,6 +64,9 @@ def slack(
     try:
         settings = Settings()
         configure_logging(settings.log_level)
+        # Cheap checks first, so a missing token fails before the model loads.
+        bot_token(settings)
+        check_transport_settings(settings)
         routing = load_routing(settings.resolved_routing_file())
         # One service per process: the embedding model and index load here, once.
         service = AnswerService(settings, routing=routing)

@@ -29,8 +29,8 @@ MAX_FALLBACK_CHARS = 3_000
 MAX_QUOTE_CHARS = 300
 MAX_TITLE_CHARS = 200
 MAX_CONTEXT_CHARS = 2_900
-# DFØ reviews marketplace guidance about once a year; a source older than one review
-# cycle plus six months has probably missed a review, so the reader should check it.
+# Cloud agreements and guidance change from year to year. This chosen limit, a yearly
+# review plus six months, flags sources that have probably missed a review.
 OLD_SOURCE_MONTHS = 18
 
 ACTIONS_BLOCK_ID = "answer_actions"
