@@ -43,6 +43,9 @@ EXIT_USAGE_ERROR = 2
 
 def register_subcommands() -> None:
     """Add the sub-commands that other packages provide (serve, triage, eval)."""
+    from bot.eval_cli import register as register_eval
+
+    register_eval(app)
 
 
 def _settings() -> Settings:
