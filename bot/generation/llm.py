@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 
 from bot.generation.checking import CheckedAnswer, allowed_urls, check_reply
 from bot.generation.citations import parse_answer
@@ -172,7 +173,7 @@ class LLMGenerator:
 
     def _complete(
         self,
-        messages: list[dict[str, str]],
+        messages: list[ChatCompletionMessageParam],
         chunks: Sequence[Chunk],
         on_partial: Callable[[str], None] | None,
     ) -> str:

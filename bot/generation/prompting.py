@@ -6,6 +6,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from openai.types.chat import ChatCompletionMessageParam
+
 from bot.prompts import render
 from indexer.models import Chunk, Hit, Language
 
@@ -52,7 +54,7 @@ def prompt_sources(chunks: Sequence[Chunk]) -> list[PromptSource]:
 
 def build_messages(
     question: str, language: Language, sources: Sequence[PromptSource]
-) -> list[dict[str, str]]:
+) -> list[ChatCompletionMessageParam]:
     """Return the system and user messages for one question."""
     return [
         {"role": "system", "content": render(f"llm/system.{language}.j2")},
@@ -66,8 +68,8 @@ def build_messages(
 
 
 def language_retry_messages(
-    messages: Sequence[dict[str, str]], reply: str, language: Language
-) -> list[dict[str, str]]:
+    messages: Sequence[ChatCompletionMessageParam], reply: str, language: Language
+) -> list[ChatCompletionMessageParam]:
     """Return ``messages`` plus the wrong-language reply and a stronger instruction."""
     return [
         *messages,

@@ -10,7 +10,7 @@ _PLAIN_MENTION = re.compile(r"(?<![\w@])@(?:channel|here|everyone)\b", re.IGNORE
 # Slack link markup <url|label> or <url>, and Markdown [label](url).
 _SLACK_LINK = re.compile(r"<((?:https?|mailto|ftp)://[^>|\s]+|mailto:[^>|\s]+)(?:\|([^>]*))?>")
 _MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\(((?:https?://|www\.)[^)\s]+)\)")
-_BARE_URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]\"']+", re.IGNORECASE)
+_BARE_URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]\"'|]+", re.IGNORECASE)
 _TRAILING_PUNCTUATION = ".,;:!?»)"
 _SPACES = re.compile(r"[ \t]{2,}")
 

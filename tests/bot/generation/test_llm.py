@@ -2,8 +2,8 @@ import logging
 
 import openai
 import pytest
-from conftest import CIPS, EXTRACTIVE_TEXT, HITS, QUESTION_NB, extractive_answer
-from openai_fake import FakeOpenAI, Reply, answer_from_sources
+from llm_cases import CIPS, EXTRACTIVE_TEXT, HITS, QUESTION_NB, extractive_answer
+from openai_fake import Reply, answer_from_sources
 
 from bot.generation import LLMGenerator, LLMSettingsError
 from bot.prompts import message
