@@ -52,7 +52,7 @@ class GenerationFailed(Exception):
 
 
 def validate_llm_settings(settings: Settings) -> Endpoint:
-    """Check the settings LLM mode needs and return the endpoint; raise LLMSettingsError."""
+    """Check the settings LLM mode needs and return the endpoint, or raise LLMSettingsError."""
     missing = [
         name
         for name, value in (
@@ -177,7 +177,7 @@ class LLMGenerator:
         chunks: Sequence[Chunk],
         on_partial: Callable[[str], None] | None,
     ) -> str:
-        """Return the reply text; raise GenerationFailed on any endpoint failure."""
+        """Request a completion and return its text, or raise GenerationFailed on any failure."""
         started = time.monotonic()
         try:
             if on_partial is None:
@@ -222,7 +222,7 @@ class LLMGenerator:
 
 
 def _language_of(reply: str, expected: Language) -> Language:
-    """Return the language most sentences of ``reply`` are in; a tie gives ``expected``.
+    """Return the language most sentences of ``reply`` are in, or ``expected`` on a tie.
 
     Sentences are judged one by one because a product name such as "Cloud
     Infrastructure and Platform Services" would tip a short Norwegian reply to English.

@@ -1,8 +1,9 @@
 """Support scores of correct versus mismatched sentence/chunk pairs on the golden set.
 
 Positive pairs: every chunk sentence in the question's language that contains one of
-the question's expected facts, paired with its own chunk, both verbatim and cut down
-to the fact with up to six words either side (as a model condenses a sentence).
+the question's expected facts, paired with its own chunk. Each sentence is used
+verbatim and also cut down to the fact with up to six words either side, the way a
+model condenses a sentence.
 Negative pairs: the same sentences paired with the three chunks of other documents
 that are closest to them by embedding and do not contain the fact.
 
