@@ -58,6 +58,8 @@ class Reply:
     delay_seconds: float = 0.0
     # Characters per streamed delta when the request asks for a stream.
     stream_piece_chars: int = 12
+    # Seconds to stall after the first streamed delta, to time out mid-stream.
+    stream_stall_seconds: float = 0.0
 
 
 Responder = Callable[[ChatRequest], Reply]
@@ -150,8 +152,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         size = max(1, reply.stream_piece_chars)
         pieces = [reply.text[i : i + size] for i in range(0, len(reply.text), size)]
-        for piece in pieces:
+        for index, piece in enumerate(pieces):
             self._write_event(_chunk(model, {"content": piece}, None))
+            if index == 0 and reply.stream_stall_seconds:
+                time.sleep(reply.stream_stall_seconds)
         self._write_event(_chunk(model, {}, "stop"))
         self.wfile.write(b"data: [DONE]\n\n")
         self.wfile.flush()
@@ -210,7 +214,7 @@ def answer_from_sources(request: ChatRequest, max_sentences: int = 2) -> Reply:
     same_language = [source for source in sources if source[1] == language]
     scored: list[tuple[float, int, str]] = []
     for n, _, text in same_language or sources:
-        for sentence in split_sentences(text):
+        for sentence in (s.text for s in split_sentences(text)):
             overlap = len(wanted & content_tokens(sentence))
             if overlap:
                 scored.append((overlap - 0.01 * n, n, sentence))

@@ -60,7 +60,7 @@ def lexical_overlap(sentence: str, chunk_text: str) -> float:
 
 
 def _chunk_sentences(chunk: Chunk) -> list[str]:
-    return split_sentences(chunk.text) or [chunk.text.strip()]
+    return [sentence.text for sentence in split_sentences(chunk.text)] or [chunk.text.strip()]
 
 
 class SupportChecker:

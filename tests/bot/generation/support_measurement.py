@@ -60,7 +60,7 @@ def _fact_sentences(question: dict, chunks: Sequence[Chunk]) -> list[tuple[str, 
     for chunk in chunks:
         if chunk.language != question["language"]:
             continue
-        for sentence in split_sentences(chunk.text):
+        for sentence in (s.text for s in split_sentences(chunk.text)):
             for fact in question["facts"]:
                 if fact.lower() in sentence.lower():
                     found.append((sentence, fact, chunk))

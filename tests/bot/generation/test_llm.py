@@ -177,6 +177,16 @@ def test_streamed_reply_passes_partials(generator, fake_openai):
     assert answer.text.endswith("i offentlig sky. [1]")
 
 
+def test_stalled_stream_falls_back(llm_settings, embedder, fake_openai):
+    settings = llm_settings.model_copy(update={"llm_timeout_seconds": 0.3})
+    fake_openai.script(Reply(GOOD_NB, stream_stall_seconds=2.0))
+    partials: list[str] = []
+    answer = generate(LLMGenerator(settings, embedder), on_partial=partials.append)
+    assert partials == ["CIPS står fo"]
+    assert is_fallback(answer)
+    assert message("llm.fallback_failed", "nb") in answer.notes
+
+
 def test_from_sources_reply_is_kept(generator, fake_openai):
     fake_openai.default = answer_from_sources
     answer = generate(generator)
