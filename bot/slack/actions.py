@@ -12,6 +12,7 @@ from bot.prompts import message
 from bot.routing import Routing
 from bot.settings import Settings
 from bot.slack import cases
+from bot.slack.answering import audiences_for
 from bot.slack.render import render_answer
 from bot.triage.records import Reply
 from bot.triage.store import CaseStore
@@ -94,6 +95,7 @@ class AnswerActions:
             thread_ts=reply.thread_ts,
             message_ts=reply.message_ts,
             escalated_by=_user(body),
+            asker_audiences=audiences_for(self.settings, reply.channel or "", reply.asker),
         )
         language = reply.answer.language
         topic = self.routing.find(case.topic)

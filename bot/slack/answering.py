@@ -46,10 +46,26 @@ class Question:
     ephemeral: bool = False
 
 
-def audiences_for(settings: Settings, channel: str) -> frozenset[Audience]:
+PUBLIC: frozenset[Audience] = frozenset({"public"})
+STAFF: frozenset[Audience] = frozenset({"public", "internal"})
+
+
+def is_direct_message(channel: str) -> bool:
+    """Return True for a direct-message channel, whose Slack id starts with "D"."""
+    return channel.startswith("D")
+
+
+def audiences_for(settings: Settings, channel: str, user: str | None) -> frozenset[Audience]:
+    """Return the audiences a question may draw on, from where it was asked and by whom.
+
+    Internal documents are visible in ``settings.internal_channels`` and in a direct
+    message from a user in ``settings.staff_users``; everywhere else only public ones.
+    """
     if channel in settings.internal_channels:
-        return frozenset({"public", "internal"})
-    return frozenset({"public"})
+        return STAFF
+    if is_direct_message(channel) and user is not None and user in settings.staff_users:
+        return STAFF
+    return PUBLIC
 
 
 class SlackAnswerer:
@@ -121,9 +137,10 @@ class SlackAnswerer:
         history: list[str] = []
         if question.thread_ts:
             history = self.store.thread_questions(question.channel, question.thread_ts)
+        audiences = audiences_for(self.settings, question.channel, question.user)
         answer = self.service.answer(
             question.text,
-            audiences=audiences_for(self.settings, question.channel),
+            audiences=audiences,
             history=history,
             channel=question.channel,
             on_partial=target.partial,
@@ -153,9 +170,15 @@ class SlackAnswerer:
             len(answer.citations),
         )
         if not answer.answered and question.text.strip():
-            self._open_refusal(question, answer, message_ts)
+            self._open_refusal(question, answer, message_ts, audiences)
 
-    def _open_refusal(self, question: Question, answer: Answer, message_ts: str | None) -> None:
+    def _open_refusal(
+        self,
+        question: Question,
+        answer: Answer,
+        message_ts: str | None,
+        audiences: frozenset[Audience],
+    ) -> None:
         try:
             cases.open_refusal(
                 self.client,
@@ -167,6 +190,7 @@ class SlackAnswerer:
                 channel=question.channel,
                 thread_ts=question.thread_ts,
                 message_ts=message_ts,
+                asker_audiences=audiences,
             )
         except (SlackApiError, OSError, ValueError) as error:
             logger.error(

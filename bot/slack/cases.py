@@ -13,8 +13,11 @@ from bot.routing import Routing
 from bot.triage.records import Case, CaseKind
 from bot.triage.slack import post_case
 from bot.triage.store import CaseStore
+from indexer.models import Audience
 
 logger = logging.getLogger(__name__)
+
+PUBLIC: frozenset[Audience] = frozenset({"public"})
 
 
 def permalink(client: WebClient, channel: str | None, message_ts: str | None) -> str | None:
@@ -44,9 +47,14 @@ def _open(
     channel: str | None,
     thread_ts: str | None,
     message_ts: str | None,
+    asker_audiences: frozenset[Audience],
     details: Mapping[str, str] | None = None,
 ) -> Case:
-    internal = any(citation.audience != "public" for citation in answer.citations)
+    # A staff answer to someone who may see internal documents can repeat what they
+    # contain, so such a case, and an FAQ promoted from it, is internal.
+    internal = asker_audiences != PUBLIC or any(
+        citation.audience != "public" for citation in answer.citations
+    )
     case = store.open_case(
         kind=kind,
         question=question,
@@ -75,6 +83,7 @@ def open_refusal(
     channel: str | None,
     thread_ts: str | None,
     message_ts: str | None,
+    asker_audiences: frozenset[Audience] = PUBLIC,
 ) -> Case:
     """Open a ``refusal`` case for a question the bot could not answer, and post it."""
     return _open(
@@ -88,6 +97,7 @@ def open_refusal(
         channel=channel,
         thread_ts=thread_ts,
         message_ts=message_ts,
+        asker_audiences=asker_audiences,
     )
 
 
@@ -103,6 +113,7 @@ def open_escalation(
     thread_ts: str | None,
     message_ts: str | None,
     escalated_by: str | None,
+    asker_audiences: frozenset[Audience] = PUBLIC,
 ) -> Case:
     """Open an ``escalation`` case when someone clicks "Send to MPS", and post it."""
     return _open(
@@ -116,5 +127,6 @@ def open_escalation(
         channel=channel,
         thread_ts=thread_ts,
         message_ts=message_ts,
+        asker_audiences=asker_audiences,
         details={"escalated_by": escalated_by} if escalated_by else None,
     )
