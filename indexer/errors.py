@@ -29,6 +29,18 @@ class ModelMismatchError(IndexerError):
         self.requested = requested
 
 
+class CorruptIndexError(IndexerError):
+    """A committed index state on disk is missing files or cannot be read."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(
+            f"the index at {path} cannot be read ({problem}); "
+            "rebuild it with `mpsbot index --rebuild`"
+        )
+        self.path = path
+        self.problem = problem
+
+
 class IndexLockedError(IndexerError):
     """Another index run holds the lock file."""
 
@@ -46,3 +58,18 @@ class EmbeddingModelError(IndexerError):
 
 class StoreError(IndexerError):
     """The Chroma store could not be opened or reached."""
+
+
+class IndexWriteError(IndexerError):
+    """An index run could not write to the data directory or the Chroma store.
+
+    The run stops before it replaces CURRENT, so the previous index stays in use.
+    """
+
+    def __init__(self, data_dir: Path, problem: str) -> None:
+        super().__init__(
+            f"index run failed in {data_dir} ({problem}); free disk space or fix the "
+            "permissions, then run `mpsbot index` again. The previous index is still in use"
+        )
+        self.data_dir = data_dir
+        self.problem = problem

@@ -12,16 +12,17 @@ import logging
 import os
 import re
 import shutil
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from indexer.bm25 import BM25Index
 from indexer.embedding import Embedder
-from indexer.errors import ModelMismatchError
+from indexer.errors import CorruptIndexError, ModelMismatchError
 from indexer.models import Chunk, DocumentMeta
 
 logger = logging.getLogger(__name__)
@@ -91,28 +92,40 @@ def read_current(data_dir: Path) -> str | None:
     except FileNotFoundError:
         return None
     if not _STATE_NAME.match(name):
-        raise ValueError(
-            f"{index_dir(data_dir) / CURRENT_FILE} contains {name!r}, not a state name; "
-            "rebuild with `mpsbot index --rebuild`"
+        raise CorruptIndexError(
+            index_dir(data_dir) / CURRENT_FILE, f"it contains {name[:40]!r}, not a state name"
         )
     return name
 
 
 def load_state(data_dir: Path) -> IndexState | None:
-    """Load the committed state, or return None when no index was committed yet."""
+    """Load the committed state, or return None when no index was committed yet.
+
+    Raises CorruptIndexError when CURRENT names a missing state directory or one of
+    its files is missing, truncated or invalid.
+    """
     name = read_current(data_dir)
     if name is None:
         return None
     directory = index_dir(data_dir) / name
+    try:
+        return _read_state(name, directory)
+    except FileNotFoundError as error:
+        raise CorruptIndexError(
+            directory, f"{Path(error.filename or '').name} not found"
+        ) from error
+    except (ValidationError, ValueError, OSError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise CorruptIndexError(directory, first_line[:200]) from error
+
+
+def _read_state(name: str, directory: Path) -> IndexState:
     manifest = Manifest.model_validate_json((directory / MANIFEST_FILE).read_text("utf-8"))
     with (directory / CHUNKS_FILE).open(encoding="utf-8") as lines:
         chunks = tuple(Chunk.model_validate_json(line) for line in lines if line.strip())
     bm25 = BM25Index.load(directory)
     if bm25.document_ids != [chunk.id for chunk in chunks]:
-        raise ValueError(
-            f"BM25 files in {directory} do not match {CHUNKS_FILE}; "
-            "rebuild with `mpsbot index --rebuild`"
-        )
+        raise ValueError(f"the BM25 files do not match {CHUNKS_FILE}")
     return IndexState(name=name, manifest=manifest, chunks=chunks, bm25=bm25)
 
 

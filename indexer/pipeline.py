@@ -25,7 +25,7 @@ from indexer.bm25 import BM25Index
 from indexer.chunking import chunk_document, embedding_text
 from indexer.config import IndexConfig
 from indexer.embedding import Embedder, load_embedder
-from indexer.errors import IndexerError, IndexLockedError
+from indexer.errors import CorruptIndexError, IndexerError, IndexLockedError, IndexWriteError
 from indexer.loaders import LoadError, discover_files, load_document
 from indexer.manifest import (
     ChunkSettings,
@@ -37,7 +37,13 @@ from indexer.manifest import (
     prune_states,
 )
 from indexer.models import Chunk, Document
-from indexer.store import ChromaStore, collection_names, drop_collection, new_collection_name
+from indexer.store import (
+    STORE_ERRORS,
+    ChromaStore,
+    collection_names,
+    drop_collection,
+    new_collection_name,
+)
 from indexer.store import open_client as open_chroma_client
 from indexer.tokens import tokenize
 
@@ -85,8 +91,9 @@ def run_index(
 ) -> IndexReport:
     """Index the knowledge directory incrementally, or from scratch with ``rebuild``.
 
-    Raises IndexLockedError when another run holds ``data_dir/index.lock`` and
-    ModelMismatchError when the index was built with another embedding model.
+    Raises IndexLockedError when another run holds ``data_dir/index.lock``,
+    ModelMismatchError when the index was built with another embedding model and
+    IndexWriteError when the data directory or Chroma cannot be written.
     """
     config.data_dir.mkdir(parents=True, exist_ok=True)
     lock_path = config.data_dir / LOCK_FILE
@@ -97,6 +104,13 @@ def run_index(
         raise IndexLockedError(lock_path) from error
     try:
         return _run_locked(config, rebuild, progress, embedder or load_embedder(config))
+    except OSError as error:
+        if error.errno is None:
+            # Raised on purpose with a complete message, such as a missing knowledge dir.
+            raise IndexerError(str(error)) from error
+        raise IndexWriteError(config.data_dir, str(error)) from error
+    except STORE_ERRORS as error:
+        raise IndexWriteError(config.data_dir, f"Chroma: {error}") from error
     finally:
         lock.release()
 
@@ -107,7 +121,7 @@ def _run_locked(
     started = time.monotonic()
     logger.info("index run started: %s (rebuild=%s)", config.knowledge_dir, rebuild)
     report = IndexReport()
-    previous = load_state(config.data_dir)
+    previous = _previous_state(config.data_dir, rebuild)
     if previous is not None and not rebuild:
         previous.manifest.check_model(config.embedding_backend, embedder)
     base = None if rebuild else previous
@@ -127,6 +141,7 @@ def _run_locked(
     chunks = [chunk for document_id in sorted(plan.chunks) for chunk in plan.chunks[document_id]]
     bm25 = BM25Index.build([_bm25_tokens(chunk) for chunk in chunks], [c.id for c in chunks])
     name = commit_state(config.data_dir, manifest, chunks, bm25)
+    logger.debug("committed index state %s; deleting stale chunks next", name)
 
     _clean_up(store, manifest, previous, owns_store=config.chroma_url is None)
     prune_states(config.data_dir, keep={name} | ({previous.name} if previous else set()))
@@ -149,6 +164,17 @@ def _run_locked(
         report.seconds,
     )
     return report
+
+
+def _previous_state(data_dir: Path, rebuild: bool) -> IndexState | None:
+    """Load the committed state; a rebuild starts over when that state is damaged."""
+    try:
+        return load_state(data_dir)
+    except CorruptIndexError as error:
+        if not rebuild:
+            raise
+        logger.warning("rebuilding over a damaged index: %s", error)
+        return None
 
 
 def _load_documents(knowledge_dir: Path, report: IndexReport) -> list[Document]:

@@ -19,6 +19,7 @@ from chromadb.api import ClientAPI
 from chromadb.api.client import SharedSystemClient
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings
+from chromadb.errors import ChromaError
 
 from indexer.config import IndexConfig
 from indexer.errors import StoreError
@@ -27,6 +28,8 @@ from indexer.models import Chunk, SearchFilters
 logger = logging.getLogger(__name__)
 
 COLLECTION_PREFIX = "mpsbot-"
+# Errors Chroma raises when its files cannot be written, such as on a full disk.
+STORE_ERRORS: tuple[type[Exception], ...] = (ChromaError,)
 _PAGE_SIZE = 1000
 
 Metadata = dict[str, str | int | float | bool]
