@@ -44,8 +44,14 @@ EXIT_USAGE_ERROR = 2
 def register_subcommands() -> None:
     """Add the sub-commands that other packages provide (serve, triage, eval)."""
     from bot.eval_cli import register as register_eval
+    from bot.slack.cli import app as serve_app
+    from bot.triage.cli import app as triage_app
 
     register_eval(app)
+    registered = {group.name for group in app.registered_groups}
+    for group in (serve_app, triage_app):
+        if group.info.name not in registered:
+            app.add_typer(group, name=group.info.name)
 
 
 def _settings() -> Settings:
