@@ -39,11 +39,14 @@ def milliseconds(seconds: float) -> str:
     return f"{seconds * 1000:.1f}"
 
 
-def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """Return a Markdown table; the first column is left-aligned, the others right-aligned."""
+def markdown_table(
+    header: Sequence[str], rows: Sequence[Sequence[object]], *, numeric: bool = True
+) -> str:
+    """Return a Markdown table; with ``numeric`` all but the first column align right."""
+    alignment = "---:|" if numeric else "---|"
     lines = [
         "| " + " | ".join(header) + " |",
-        "|---|" + "---:|" * (len(header) - 1),
+        "|---|" + alignment * (len(header) - 1),
     ]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines)

@@ -50,5 +50,15 @@ def machine_section(started_load: tuple[float, float, float]) -> str:
         ["Python", platform.python_version()],
         ["load average at start / end (1 min)", f"{started_load[0]:.2f} / {ended_load[0]:.2f}"],
     ]
+    rows.append(["OMP_WAIT_POLICY", os.environ.get("OMP_WAIT_POLICY", "unset (OpenMP default)")])
     rows += [[package, _version(package)] for package in PACKAGES]
-    return "\n".join(["## Machine", "", markdown_table(["", "value"], rows)])
+    parts = ["## Machine", "", markdown_table(["", "value"], rows, numeric=False)]
+    cores = len(os.sched_getaffinity(0))
+    if max(started_load[0], ended_load[0]) > cores:
+        parts += [
+            "",
+            f"**The load average exceeded the {cores} usable cores during this run**, so "
+            "other processes competed for the CPU and the timings are higher than on an "
+            "idle machine. The quality figures do not depend on load.",
+        ]
+    return "\n".join(parts)

