@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from typing import Any
 
 # Order matters: tokens and e-mail addresses first, so their digits are not taken
 # for identity or phone numbers.
@@ -48,8 +49,33 @@ class MaskingFilter(logging.Filter):
         return True
 
 
+def install_masking() -> None:
+    """Mask every log record as it is created, so every handler gets masked text.
+
+    A filter on one handler leaves the others, such as those a library or a test
+    adds, with the raw text. Installing twice has no further effect.
+    """
+    create = logging.getLogRecordFactory()
+    if getattr(create, "mpsbot_masking", False):
+        return
+    masking = MaskingFilter()
+
+    def create_masked(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = create(*args, **kwargs)
+        try:
+            masking.filter(record)
+        except (TypeError, ValueError):
+            # Arguments that do not fit the format: mask the format string, and the
+            # handler reports the formatting error as it would without masking.
+            record.msg = mask(str(record.msg))
+        return record
+
+    create_masked.mpsbot_masking = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(create_masked)
+
+
 def configure_logging(level: str = "INFO") -> None:
-    """Send log records at ``level`` and above to stderr, masked.
+    """Mask all log records and send those at ``level`` and above to stderr.
 
     Raises ValueError when ``level`` is not a standard logging level name.
     """
@@ -57,6 +83,7 @@ def configure_logging(level: str = "INFO") -> None:
         raise ValueError(
             f"invalid log level {level!r}; set MPSBOT_LOG_LEVEL to DEBUG, INFO, WARNING or ERROR"
         )
+    install_masking()
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(MaskingFilter())
