@@ -40,7 +40,7 @@ class SentenceEmbedder(Protocol):
 
 @dataclass(frozen=True)
 class Support:
-    """How well one chunk supports one sentence."""
+    """The support one chunk gives one sentence, as two scores and the best quote."""
 
     lexical: float  # share of the sentence's content tokens found in the chunk, 0–1
     semantic: float  # cosine similarity to the closest chunk sentence

@@ -78,7 +78,7 @@ def test_golden_citation_precision(golden_runs, embedder):
     ]
     assert pairs
     assert all(quote for _, quote in pairs)
-    # Each quote is one or more chunk sentences; score the sentence against them.
+    # Each quote is one or more chunk sentences, so the sentence is scored against them.
     chunks = [make_chunk(f"quote#{i}", quote) for i, (_, quote) in enumerate(pairs)]
     supports = checker.score([(s, c) for (s, _), c in zip(pairs, chunks, strict=True)])
     unsupported = [pair for pair, s in zip(pairs, supports, strict=True) if not s.supported]
@@ -91,14 +91,21 @@ def test_golden_markers_have_citations(golden_runs):
         assert used == {c.n for c in run.generated.citations}, run.question["id"]
 
 
+def contains_any(text: str, facts: list[str]) -> bool:
+    return any(fact.lower() in text.lower() for fact in facts)
+
+
 def test_golden_keeps_extractive_facts(golden_runs):
+    # The facts of a question are alternatives, usually its nb and en wording.
+    lost = []
     for run in golden_runs:
-        if run.generated.produced_by != "llm:local":
+        facts = run.question["facts"]
+        if run.generated.produced_by != "llm:local" or not contains_any(run.extractive.text, facts):
             continue
-        facts = [f for f in run.question["facts"] if f.lower() in run.extractive.text.lower()]
         quoted = " ".join([run.generated.text, *(c.quote for c in run.generated.citations)])
-        missing = [f for f in facts if f.lower() not in quoted.lower()]
-        assert missing == [], run.question["id"]
+        if not contains_any(quoted, facts):
+            lost.append(run.question["id"])
+    assert lost == []
 
 
 def test_support_thresholds_separate(built_index_config, embedder):
