@@ -55,6 +55,8 @@ class Ack:
     status: int | None
     seconds: float
     timed_out: bool
+    # A connection refused or reset, which Slack would also count as not delivered.
+    error: str | None = None
 
 
 def post_event(url: str, body: dict[str, object], retry: int = 0) -> Ack:
@@ -74,7 +76,9 @@ def post_event(url: str, body: dict[str, object], retry: int = 0) -> Ack:
     except urllib.error.URLError as error:
         if isinstance(error.reason, TimeoutError):
             return Ack(None, time.perf_counter() - started, timed_out=True)
-        raise
+        return Ack(None, time.perf_counter() - started, False, str(error.reason))
+    except ConnectionError as error:
+        return Ack(None, time.perf_counter() - started, False, repr(error))
     return Ack(status, time.perf_counter() - started, timed_out=False)
 
 
@@ -137,6 +141,7 @@ def run_load(bot: SlackBot, url: str, fake: FakeSlack, questions: int) -> dict[s
     rss_after = process.memory_info().rss
 
     assert [ack for ack in acks if ack.timed_out] == []
+    assert [ack.error for ack in acks if ack.error] == []
     assert {ack.status for ack in acks} == {200}
     answered = thread_of_answer(fake)
     expected = {(event["channel"], event["ts"]) for event in events}
