@@ -30,15 +30,22 @@ class StageTimer:
 
     def __init__(self) -> None:
         self.current: dict[str, float] = {}
+        self._active = False
         self.samples: dict[str, list[float]] = {stage: [] for stage in (*STAGES, "other", "total")}
 
     def wrap(self, stage: str, function: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(function)
         def timed(*args: Any, **kwargs: Any) -> Any:
+            # A timed step called inside another (composition embedding sentences, say)
+            # counts toward the outer stage only, so no time is counted twice.
+            if self._active:
+                return function(*args, **kwargs)
+            self._active = True
             started = time.perf_counter()
             try:
                 return function(*args, **kwargs)
             finally:
+                self._active = False
                 self.current[stage] = self.current.get(stage, 0.0) + time.perf_counter() - started
 
         return timed
