@@ -19,8 +19,8 @@ class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     """wsgiref's server with one thread per request, so a slow request blocks no other."""
 
     daemon_threads = True
-    # socketserver's default listen backlog of 5 makes the kernel reset connections
-    # when Slack delivers a burst of events at once; 128 is the usual server default.
+    # With socketserver's default listen backlog of 5, the kernel reset connections
+    # when 20 clients posted events at once (tests/reliability/test_rel_load.py).
     request_queue_size = 128
 
 

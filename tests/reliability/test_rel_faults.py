@@ -1,5 +1,5 @@
 """Faults: a killed index run, indexing while serving, a damaged index, a missing model,
-a full disk and an unreachable Slack API. Each leaves the committed index answering and
+a full disk and an unreachable Slack API. Each leaves the committed index in use and
 gives an error that names the problem and the fix, without a traceback.
 """
 

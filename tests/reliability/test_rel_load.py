@@ -50,7 +50,7 @@ def golden_questions() -> list[str]:
 
 @dataclass(frozen=True)
 class Ack:
-    """The app's HTTP answer to one event POST and how long it took."""
+    """The app's HTTP response to one event POST and how long it took."""
 
     status: int | None
     seconds: float
@@ -185,7 +185,7 @@ def test_golden_questions_loaded() -> None:
 
 
 def test_ack_timeout_detected() -> None:
-    """post_event reports a server that never answers as timed out, not as an error."""
+    """post_event reports a server that never responds as timed out, not as an error."""
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         server.listen(1)

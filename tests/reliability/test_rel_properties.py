@@ -1,9 +1,9 @@
 """Property-based checks that the other suites lack, and a long loader fuzz run (slow).
 
 The Slack normaliser, the mrkdwn escaper, the chunker and citation renumbering have
-properties in tests/bot/slack, tests/indexer/test_chunking.py and
-tests/bot/generation; these add question cleaning, log masking, and structured
-Markdown front matter and many more loader examples.
+their properties in tests/bot/slack, tests/indexer/test_chunking.py and
+tests/bot/generation. This file adds question cleaning, log masking, front matter of
+any YAML type, and many more loader examples.
 """
 
 from __future__ import annotations
