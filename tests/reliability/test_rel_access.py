@@ -190,7 +190,9 @@ def test_refusal_case_public_asker(small_slack: SlackRig) -> None:
     event = mention_event(question, channel=PUBLIC_CHANNEL, user=OUTSIDER)
     assert small_slack.http.event(event).status == 200
     assert small_slack.bot.drain(60)
-    for case in small_slack.store.list_cases():
+    cases = small_slack.store.list_cases()
+    assert [case.kind for case in cases] == ["refusal"]
+    for case in cases:
         assert case.audience == "public"
         assert INTERNAL_DOCUMENT_ID not in {source.document_id for source in case.sources}
         assert "blåbærsyltetøy" not in (case.draft_answer or "")
