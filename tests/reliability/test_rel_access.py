@@ -30,12 +30,12 @@ from bot.triage.faq import promote_case
 from bot.triage.records import Case
 from indexer.config import IndexConfig
 from indexer.embedding import Embedder
-from indexer.models import SearchFilters
-from indexer.search import Searcher
+from indexer.models import Audience, SearchFilters
+from indexer.search import Searcher, SearchMode
 
-PUBLIC = frozenset({"public"})
-STAFF = frozenset({"public", "internal"})
-MODES = ["hybrid", "bm25", "dense"]
+PUBLIC: frozenset[Audience] = frozenset({"public"})
+STAFF: frozenset[Audience] = frozenset({"public", "internal"})
+MODES: list[SearchMode] = ["hybrid", "bm25", "dense"]
 
 
 def leaked_markers(text: str) -> list[str]:
@@ -51,7 +51,7 @@ def searcher(small_index: IndexConfig, embedder: Embedder) -> Searcher:
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_search_public_never_internal(searcher: Searcher, mode: str) -> None:
+def test_search_public_never_internal(searcher: Searcher, mode: SearchMode) -> None:
     hits = searcher.search(INTERNAL_QUESTION, top_k=10, filters=SearchFilters(), mode=mode)
     assert hits, "the public documents should still match"
     assert all(hit.chunk.audience == "public" for hit in hits)
@@ -59,14 +59,14 @@ def test_search_public_never_internal(searcher: Searcher, mode: str) -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_search_public_topic_filter_internal(searcher: Searcher, mode: str) -> None:
+def test_search_public_topic_filter_internal(searcher: Searcher, mode: SearchMode) -> None:
     filters = SearchFilters(topic="cips", language="nb")
     hits = searcher.search(INTERNAL_QUESTION, top_k=10, filters=filters, mode=mode)
     assert INTERNAL_DOCUMENT_ID not in {hit.chunk.document_id for hit in hits}
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_search_staff_sees_internal(searcher: Searcher, mode: str) -> None:
+def test_search_staff_sees_internal(searcher: Searcher, mode: SearchMode) -> None:
     hits = searcher.search(
         INTERNAL_QUESTION, top_k=10, filters=SearchFilters(audiences=STAFF), mode=mode
     )
@@ -103,7 +103,9 @@ def test_service_staff_answer_cites_internal(small_service: AnswerService) -> No
         ("D0NOBODY", None, PUBLIC),
     ],
 )
-def test_audiences_for_context(channel: str, user: str | None, expected: frozenset[str]) -> None:
+def test_audiences_for_context(
+    channel: str, user: str | None, expected: frozenset[Audience]
+) -> None:
     settings = Settings(internal_channels=[INTERNAL_CHANNEL], staff_users=[STAFF_USER])
     assert audiences_for(settings, channel, user) == expected
 
