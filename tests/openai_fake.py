@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from bot.compose import answer_type
 from bot.sentences import content_tokens, split_sentences
 
 _SOURCE = re.compile(
@@ -202,14 +203,23 @@ def prompt_question(request: ChatRequest) -> str:
     return match.group(1) if match else ""
 
 
-def answer_from_sources(request: ChatRequest, max_sentences: int = 2) -> Reply:
+_CUES = {
+    "date": re.compile(r"\b(?:19|20)\d{2}\b|\b\d{1,2}\.\s*\w+\b"),
+    "number": re.compile(r"\d"),
+}
+
+
+def answer_from_sources(request: ChatRequest, max_sentences: int = 3) -> Reply:
     """Quote the source sentences that share the most content tokens with the question.
 
     Only sources in the language the prompt asks for are quoted when there are any.
+    A sentence with a date or number scores higher when the question asks for one.
     The reply cites each quoted sentence with its source number.
     """
     language = "nb" if "Svar på norsk bokmål" in request.prompt() else "en"
-    wanted = content_tokens(prompt_question(request))
+    question = prompt_question(request)
+    wanted = content_tokens(question)
+    cue = _CUES.get(answer_type(question))
     sources = prompt_sources(request)
     same_language = [source for source in sources if source[1] == language]
     scored: list[tuple[float, int, str]] = []
@@ -217,7 +227,8 @@ def answer_from_sources(request: ChatRequest, max_sentences: int = 2) -> Reply:
         for sentence in (s.text for s in split_sentences(text)):
             overlap = len(wanted & content_tokens(sentence))
             if overlap:
-                scored.append((overlap - 0.01 * n, n, sentence))
+                bonus = 1.0 if cue and cue.search(sentence) else 0.0
+                scored.append((overlap + bonus - 0.01 * n, n, sentence))
     scored.sort(key=lambda item: item[0], reverse=True)
     chosen = scored[:max_sentences]
     if not chosen:

@@ -22,7 +22,7 @@ _MARKERS_TAIL = r"(?:\s*\[\d{1,3}(?:\s*,\s*\d{1,3})*\])*"
 # an upper-case letter, digit, quote or bracket, or the end of the line.
 _SENTENCE_END = re.compile(rf"[.!?…]{_MARKERS_TAIL}(?=\s+[«\"(\[A-ZÆØÅ0-9]|\s*$)")
 _ABBREVIATION_END = re.compile(
-    r"\b(?:bl\.a|f\.eks|jf|nr|ca|mv|osv|dvs|e\.g|i\.e|etc|kap|pkt)\.$", re.IGNORECASE
+    r"\b(?:bl\.a|f\.eks|jf|nr|ca|mv|osv|dvs|e\.g|i\.e|etc|kap|pkt|U\.S)\.$", re.IGNORECASE
 )
 _LIST_PREFIX = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([.,;:!?…])")

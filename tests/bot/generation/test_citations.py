@@ -22,6 +22,10 @@ from bot.generation.citations import (
         ("A er B [1][1].", [("A er B.", (1,))]),
         ("Det gjelder f.eks. skytjenester [1].", [("Det gjelder f.eks. skytjenester.", (1,))]),
         ("Uten punktum [4]", [("Uten punktum", (4,))]),
+        (
+            "EU-U.S. Data Privacy Framework gjelder [2].",
+            [("EU-U.S. Data Privacy Framework gjelder.", (2,))],
+        ),
         ("- Punkt en [1]\n- Punkt to [2]", [("Punkt en", (1,)), ("Punkt to", (2,))]),
         ("", []),
         ("[1]", []),
