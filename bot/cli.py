@@ -25,6 +25,7 @@ from bot.settings import Settings
 from indexer.errors import IndexerError, IndexLockedError, ModelMismatchError
 from indexer.models import Audience, Hit, SearchFilters
 from indexer.pipeline import IndexReport, run_index
+from indexer.search import SearchMode
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ app = typer.Typer(
 # Operator-facing messages (errors, index summaries) are printed in English.
 CLI_LANGUAGE: Literal["en"] = "en"
 EXIT_USAGE_ERROR = 2
+SEARCH_MODES: dict[str, SearchMode] = {"hybrid": "hybrid", "bm25": "bm25", "dense": "dense"}
 
 
 def register_subcommands() -> None:
@@ -296,11 +298,11 @@ def search(
     audience: AudienceOption = "internal",
 ) -> None:
     """Show ranked hits with fused score, BM25 and dense ranks, for maintainers."""
-    if mode not in {"hybrid", "bm25", "dense"}:
+    if mode not in SEARCH_MODES:
         raise typer.BadParameter(f"invalid mode {mode!r}; use hybrid, bm25 or dense")
     service = _service(_settings())
     filters = SearchFilters(audiences=_audiences(audience))
-    hits = service.search(query, top_k=top_k, filters=filters, mode=mode)
+    hits = service.search(query, top_k=top_k, filters=filters, mode=SEARCH_MODES[mode])
     if not hits and not as_json:
         typer.echo(message("cli.no_hits", CLI_LANGUAGE))
     for rank, hit in enumerate(hits, start=1):

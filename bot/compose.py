@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 import numpy as np
 
 from bot.models import Citation
 from bot.prompts import message
-from bot.sentences import content_tokens, split_sentences
+from bot.sentences import Sentence, content_tokens, split_sentences
 from indexer.models import Chunk, Hit, Language
 
 AnswerType = Literal["date", "number", "name", "other"]
@@ -29,13 +29,21 @@ AnswerType = Literal["date", "number", "name", "other"]
 OVERLAP_WEIGHT = 1.0
 HIT_WEIGHT = 0.35
 CUE_WEIGHT = 0.45
-DENSE_WEIGHT = 0.6
+# Sentence similarities of the shipped model fall in a narrow band (about 0.75–0.95),
+# so the dense weight is large to let them matter.
+DENSE_WEIGHT = 4.0
 SAME_LANGUAGE_BONUS = 0.08
 # Extra sentences must score at least this fraction of the best sentence.
-EXTRA_SENTENCE_RATIO = 0.8
+EXTRA_SENTENCE_RATIO = 0.7
 MAX_SENTENCES = 3
+# The first sentences under a heading answer it, so they borrow the heading's overlap
+# with the question: fully for FAQ question headings, partly for other headings.
+HEADING_SENTENCES = 2
+QUESTION_HEADING_SHARE = 0.9
+HEADING_SHARE = 0.6
 MAX_SENTENCE_CHARS = 600
 CANDIDATE_HITS = 5
+MAX_LIST_ITEMS = 10
 
 _MONTHS = (
     "januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember|"
@@ -96,14 +104,22 @@ class Candidate:
     """One sentence of one hit, with its position and score parts."""
 
     text: str
-    hit_rank: int
-    # Hit score relative to the top hit, 0–1.
+    # 1 for the best hit in the question's language, falling with rank; see _hit_strengths.
     hit_strength: float
     position: int
     overlap: float
     cue: float
+    # List items that follow a sentence introducing a list; quoted together with it.
+    list_items: tuple[str, ...] = ()
     dense: float = 0.0
     score: float = 0.0
+
+    @property
+    def quote(self) -> str:
+        if not self.list_items:
+            return self.text
+        items = "; ".join(item.rstrip(".;") for item in self.list_items)
+        return f"{self.text} {items}."
 
 
 @dataclass(frozen=True)
@@ -114,6 +130,8 @@ class Composition:
     citations: tuple[Citation, ...]
     # Overlap of the best sentence with the question's content tokens, 0–1.
     best_overlap: float
+    # Dense similarity of the best-scoring sentence to the question; 0 without an embedder.
+    best_dense: float
     best_score: float
     notes: tuple[str, ...] = field(default=())
 
@@ -144,22 +162,70 @@ def _similarities(question: str, texts: Sequence[str], embedder: SentenceEmbedde
     return (matrix @ query) / np.where(norms == 0, 1.0, norms)
 
 
-def _candidates(question: str, hits: Sequence[Hit]) -> list[tuple[Hit, Candidate]]:
+def _hit_strengths(hits: Sequence[Hit], language: Language) -> list[float]:
+    """Weigh hits by rank, counting hits in the question's language first.
+
+    Most documents exist in both languages, so the best hit in the question's language
+    gets 1.0 even when its translation ranks above it; other-language hits start at 0.5.
+    """
+    same = other = 0
+    strengths = []
+    for hit in hits:
+        if hit.chunk.language == language:
+            same += 1
+            strengths.append(1.0 / same)
+        else:
+            other += 1
+            strengths.append(1.0 / (other + 1))
+    return strengths
+
+
+def _following_list_items(sentences: Sequence[Sentence], index: int) -> tuple[str, ...]:
+    if sentences[index].list_item:
+        return ()
+    items: list[str] = []
+    for sentence in sentences[index + 1 :]:
+        if not sentence.list_item or len(items) >= MAX_LIST_ITEMS:
+            break
+        items.append(sentence.text)
+    return tuple(items)
+
+
+def _shorten(text: str) -> str:
+    if len(text) <= MAX_SENTENCE_CHARS:
+        return text
+    return text[:MAX_SENTENCE_CHARS].rsplit(" ", 1)[0] + " …"
+
+
+def _overlap(wanted: frozenset[str], text: str) -> float:
+    return len(wanted & content_tokens(text)) / len(wanted) if wanted else 0.0
+
+
+def _heading_of(sentence: Sentence, chunk: Chunk) -> str | None:
+    if sentence.heading is not None:
+        return sentence.heading
+    return chunk.heading_path[-1] if chunk.heading_path else None
+
+
+def _candidates(
+    question: str, language: Language, hits: Sequence[Hit]
+) -> list[tuple[Hit, Candidate]]:
     wanted = content_tokens(question)
     kind = answer_type(question)
+    top_hits = hits[:CANDIDATE_HITS]
     result: list[tuple[Hit, Candidate]] = []
-    top_score = max((hit.score for hit in hits[:CANDIDATE_HITS]), default=0.0)
-    for rank, hit in enumerate(hits[:CANDIDATE_HITS]):
-        strength = hit.score / top_score if top_score > 0 else 1.0 / (rank + 1)
-        for position, sentence in enumerate(split_sentences(hit.chunk.text)):
-            if len(sentence) > MAX_SENTENCE_CHARS:
-                sentence = sentence[:MAX_SENTENCE_CHARS].rsplit(" ", 1)[0] + " …"
-            tokens = content_tokens(sentence)
-            overlap = len(wanted & tokens) / len(wanted) if wanted else 0.0
-            candidate = Candidate(
-                sentence, rank, strength, position, overlap, _cue_score(sentence, kind)
-            )
-            result.append((hit, candidate))
+    for hit, strength in zip(top_hits, _hit_strengths(top_hits, language), strict=True):
+        sentences = split_sentences(hit.chunk.text)
+        for position, sentence in enumerate(sentences):
+            text = _shorten(sentence.text)
+            overlap = _overlap(wanted, text)
+            heading = _heading_of(sentence, hit.chunk)
+            if heading and sentence.position_under_heading < HEADING_SENTENCES:
+                share = QUESTION_HEADING_SHARE if heading.endswith("?") else HEADING_SHARE
+                overlap = max(overlap, share * _overlap(wanted, heading))
+            items = _following_list_items(sentences, position)
+            cue = max(_cue_score(part, kind) for part in (text, *items))
+            result.append((hit, Candidate(text, strength, position, overlap, cue, items)))
     return result
 
 
@@ -182,9 +248,7 @@ def _score(
             + DENSE_WEIGHT * similarity
             + (SAME_LANGUAGE_BONUS if hit.chunk.language == language else 0.0)
         )
-        scored.append(
-            (hit, Candidate(**{**candidate.__dict__, "dense": similarity, "score": score}))
-        )
+        scored.append((hit, replace(candidate, dense=similarity, score=score)))
     return scored
 
 
@@ -192,7 +256,7 @@ def _select(scored: list[tuple[Hit, Candidate]]) -> list[tuple[Hit, Candidate]]:
     ranked = sorted(scored, key=lambda pair: pair[1].score, reverse=True)
     best_hit, best = ranked[0]
     chosen = [(best_hit, best)]
-    seen = {best.text.casefold()}
+    seen = {best.text.casefold(), *(item.casefold() for item in best.list_items)}
     for hit, candidate in ranked[1:]:
         if len(chosen) >= MAX_SENTENCES or candidate.score < EXTRA_SENTENCE_RATIO * best.score:
             break
@@ -201,8 +265,10 @@ def _select(scored: list[tuple[Hit, Candidate]]) -> list[tuple[Hit, Candidate]]:
             continue
         if candidate.text.casefold() in seen:
             continue
-        seen.add(candidate.text.casefold())
+        seen.update(item.casefold() for item in (candidate.text, *candidate.list_items))
         chosen.append((hit, candidate))
+    quoted_items = {item for _, candidate in chosen for item in candidate.list_items}
+    chosen = [pair for pair in chosen if pair[1].text not in quoted_items]
     return _reading_order(chosen)
 
 
@@ -242,7 +308,7 @@ def compose(
     embedder: SentenceEmbedder | None = None,
 ) -> Composition | None:
     """Compose an extractive answer from ``hits``; None when they contain no sentence."""
-    pairs = _candidates(question, hits)
+    pairs = _candidates(question, language, hits)
     if not pairs:
         return None
     chosen = _select(_score(question, language, pairs, embedder))
@@ -254,9 +320,9 @@ def compose(
     for hit, candidate in chosen:
         chunk_id = hit.chunk.id
         numbers.setdefault(chunk_id, len(numbers) + 1)
-        quotes.setdefault(chunk_id, []).append(candidate.text)
+        quotes.setdefault(chunk_id, []).append(candidate.quote)
         chunks[chunk_id] = hit.chunk
-        parts.append(f"{candidate.text} [{numbers[chunk_id]}]")
+        parts.append(f"{candidate.quote} [{numbers[chunk_id]}]")
 
     citations = tuple(
         citation_for(chunks[chunk_id], n, " ".join(quotes[chunk_id]))
@@ -273,6 +339,7 @@ def compose(
         text=" ".join(parts),
         citations=citations,
         best_overlap=max(candidate.overlap for _, candidate in chosen),
+        best_dense=best.dense,
         best_score=best.score,
         notes=notes,
     )

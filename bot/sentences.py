@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 
 from indexer.tokens import tokenize
 
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
 _LINE_PREFIX = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s*|[-*+]\s+|\d{1,3}[.)]\s+)")
+_LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,3}[.)])\s+")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
 # A sentence ends at . ! ? or … followed by space and an upper-case letter, digit or
 # quote. Requiring the capital keeps "f.eks. skytjenester" and "nr. 3" whole.
@@ -62,24 +64,39 @@ def _merge_abbreviations(parts: list[str]) -> list[str]:
     return merged
 
 
-def split_sentences(text: str) -> list[str]:
+@dataclass(frozen=True)
+class Sentence:
+    """A plain sentence of a chunk; list items are flagged so a list can be quoted whole."""
+
+    text: str
+    list_item: bool = False
+    # The nearest heading above the sentence inside the chunk text, without "#".
+    heading: str | None = None
+    # Position of the sentence below that heading, from 0.
+    position_under_heading: int = 0
+
+
+def split_sentences(text: str) -> list[Sentence]:
     """Split chunk text into plain sentences, skipping headings and question lines.
 
     Headings and lines that end with "?" (FAQ questions) are left out because they
     are not answers. Each list item counts as its own sentence.
     """
-    sentences: list[str] = []
+    sentences: list[Sentence] = []
+    heading: str | None = None
+    under_heading = 0
     for raw_line in text.splitlines():
-        if not raw_line.strip() or raw_line.lstrip().startswith("#"):
+        if not raw_line.strip() or _TABLE_RULE.match(raw_line):
             continue
-        if _TABLE_RULE.match(raw_line):
+        if raw_line.lstrip().startswith("#"):
+            heading, under_heading = strip_markdown(raw_line), 0
             continue
+        list_item = bool(_LIST_ITEM.match(raw_line))
         line = strip_markdown(raw_line)
-        for sentence in _merge_abbreviations(_BOUNDARY.split(line)):
-            sentence = sentence.strip()
-            if len(sentence) < 3 or sentence.endswith("?"):
+        for part in _merge_abbreviations(_BOUNDARY.split(line)):
+            part = part.strip()
+            if len(part) < 3 or part.endswith("?") or not re.search(r"\w", part):
                 continue
-            if not re.search(r"\w", sentence):
-                continue
-            sentences.append(sentence)
+            sentences.append(Sentence(part, list_item, heading, under_heading))
+            under_heading += 1
     return sentences

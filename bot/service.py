@@ -18,7 +18,7 @@ from bot.topics import classify
 from indexer.config import IndexConfig
 from indexer.models import Audience, Hit, Language, SearchFilters
 from indexer.pipeline import IndexReport, run_index
-from indexer.search import Searcher
+from indexer.search import Searcher, SearchMode
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class AnswerService:
         *,
         top_k: int = 5,
         filters: SearchFilters = NO_FILTERS,
-        mode: str = "hybrid",
+        mode: SearchMode = "hybrid",
     ) -> list[Hit]:
         return self.searcher.search(query, top_k=top_k, filters=filters, mode=mode)
 
@@ -110,10 +110,14 @@ class AnswerService:
         filters = SearchFilters(audiences=audiences)
         hits = self.search(query.search_text, top_k=max(top_k, MIN_SEARCH_HITS), filters=filters)
         topic, topic_confidence = classify(query.search_text, hits, self.routing)
-        composition = compose(query.search_text, language, hits, embedder=None) if hits else None
-        top_similarity = hits[0].dense_similarity if hits else None
-        overlap = composition.best_overlap if composition else 0.0
-        confidence = answer_confidence(top_similarity, overlap) if hits else 0.0
+        composition = (
+            compose(query.search_text, language, hits, embedder=self.searcher.embedder)
+            if hits
+            else None
+        )
+        confidence = 0.0
+        if composition is not None:
+            confidence = answer_confidence(composition.best_dense, hits[0].dense_similarity)
         logger.info(
             "answered question: channel=%s hits=%d top_score=%.4f topic=%s confidence=%.3f",
             channel,

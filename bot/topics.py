@@ -7,25 +7,40 @@ from collections.abc import Sequence
 
 from bot.routing import Routing, Topic
 from indexer.models import Hit
-from indexer.tokens import tokenize
+from indexer.tokens import tokenize, words
 
 # Share of the score that comes from keywords when the question contains any; the
 # rest comes from the topics of the hits, weighted by 1 / (rank + 1).
-KEYWORD_SHARE = 0.5
+KEYWORD_SHARE = 0.6
+COMPOUND_MIN_CHARS = 5
 
 
 def _keyword_matches(question: str, topic: Topic) -> int:
     lowered = question.casefold()
     question_tokens = set(tokenize(question))
+    question_words = words(question)
     matches = 0
     for keyword in topic.keywords:
         keyword_tokens = tokenize(keyword)
         if " " in keyword.strip() or not keyword_tokens:
             matched = re.search(rf"\b{re.escape(keyword.casefold())}", lowered) is not None
         else:
-            matched = all(token in question_tokens for token in keyword_tokens)
+            matched = all(token in question_tokens for token in keyword_tokens) or any(
+                _compound_part(word, keyword.casefold()) for word in question_words
+            )
         matches += matched
     return matches
+
+
+def _compound_part(word: str, keyword: str) -> bool:
+    """Return True when ``keyword`` begins or ends the compound ``word``.
+
+    Norwegian writes compounds as one word ("infrastrukturavtalen"), so a keyword
+    of at least COMPOUND_MIN_CHARS letters also matches at either end of a longer word.
+    """
+    if len(keyword) < COMPOUND_MIN_CHARS or len(word) <= len(keyword):
+        return False
+    return word.startswith(keyword) or word.endswith(keyword)
 
 
 def _hit_votes(hits: Sequence[Hit], known: set[str]) -> dict[str, float]:

@@ -171,7 +171,12 @@ def test_answer_type_table(question, expected):
     ],
 )
 def test_split_sentences_table(text, expected):
-    assert split_sentences(text) == expected
+    assert [sentence.text for sentence in split_sentences(text)] == expected
+
+
+def test_split_sentences_flags_list_items():
+    sentences = split_sentences("Tre faser:\n\n- informere\n- optimalisere\n\nSlutt.")
+    assert [sentence.list_item for sentence in sentences] == [False, True, True, False]
 
 
 def test_strip_markdown_emphasis_and_links():

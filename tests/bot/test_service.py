@@ -1,8 +1,6 @@
 import re
 
 import pytest
-from indexer.pipeline import run_index
-from indexer.search import Searcher
 
 from bot.question import MAX_QUERY_CHARS
 from bot.routing import parse_routing
@@ -10,6 +8,8 @@ from bot.service import AnswerService
 from bot.settings import Settings
 from indexer.config import IndexConfig
 from indexer.models import SearchFilters
+from indexer.pipeline import run_index
+from indexer.search import Searcher
 
 BOTH = frozenset({"public", "internal"})
 
@@ -113,7 +113,8 @@ def audience_service(tmp_path_factory, embedder):
     config = IndexConfig(knowledge_dir=knowledge, data_dir=root / "data")
     run_index(config, embedder=embedder)
     settings = Settings(data_dir=config.data_dir, knowledge_dir=knowledge)
-    return AnswerService(settings, searcher=Searcher(config, embedder=embedder))
+    searcher = Searcher(config, embedder=embedder)
+    return AnswerService(settings, searcher=searcher, routing=routing_for_tests())
 
 
 def test_audience_public_by_default(audience_service):

@@ -52,6 +52,8 @@ def hit(topic, rank=0):
         ("Hva er CyberX?", "cyber"),
         ("What is Threat Intelligence?", "cyber"),
         ("Gjelder GDPR for skytjenester?", "legal"),
+        ("Hva får vi ut av kostnadsprosjektet?", "finops"),
+        ("Hvem har ansvar for personvernarbeidet?", "legal"),
     ],
 )
 def test_classify_by_keywords(question, expected):
