@@ -9,8 +9,9 @@ from bot.routing import Routing, Topic
 from indexer.models import Hit
 from indexer.tokens import tokenize, words
 
-# Share of the score that comes from keywords when the question contains any; the
-# rest comes from the topics of the hits, weighted by 1 / (rank + 1).
+# Share of the score that comes from keywords when the question contains any. The
+# rest comes from the topics of the hits, weighted by 1 / (rank + 1). 0.6 gave the
+# best topic accuracy on the golden set.
 KEYWORD_SHARE = 0.6
 COMPOUND_MIN_CHARS = 5
 
