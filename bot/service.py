@@ -15,6 +15,13 @@ from bot.question import MAX_QUERY_CHARS, Query, build_query, clean_question
 from bot.routing import Routing, load_routing
 from bot.settings import Settings
 from bot.topics import classify
+from bot.triage.pilots import (
+    PilotCatalog,
+    PilotError,
+    PlaceCounter,
+    availability,
+    availability_message,
+)
 from indexer.config import IndexConfig
 from indexer.models import Audience, Hit, Language, SearchFilters
 from indexer.pipeline import IndexReport, run_index
@@ -43,6 +50,7 @@ class AnswerService:
         searcher: Searcher | None = None,
         generator: Generator | None = None,
         routing: Routing | None = None,
+        places: PlaceCounter | None = None,
         progress: bool = False,
     ) -> None:
         self.settings = settings
@@ -50,7 +58,9 @@ class AnswerService:
         self.routing = routing or load_routing(settings.resolved_routing_file())
         self.generator = generator
         self._searcher = searcher
+        self._places = places
         self._progress = progress
+        self._pilots: PilotCatalog | None = None
 
     @property
     def searcher(self) -> Searcher:
@@ -58,6 +68,26 @@ class AnswerService:
             self.ensure_index()
             self._searcher = Searcher(self.config)
         return self._searcher
+
+    @property
+    def pilots(self) -> PilotCatalog:
+        """Pilots that take enrolments, read from the knowledge base on first use."""
+        if self._pilots is None:
+            try:
+                self._pilots = PilotCatalog.from_knowledge(self.config.knowledge_dir)
+            except PilotError as error:
+                # A broken pilot block must not stop answering; the index run and
+                # `mpsbot triage` report the same error to maintainers.
+                logger.error("pilot terms not loaded: %s", error)
+                self._pilots = PilotCatalog(())
+        return self._pilots
+
+    def _generator(self) -> Generator | None:
+        if self.generator is None and self.settings.generator == "llm":
+            from bot.generation.llm import LLMGenerator
+
+            self.generator = LLMGenerator(self.settings, self.searcher.embedder)
+        return self.generator
 
     def ensure_index(self) -> IndexReport | None:
         """Build the index from the knowledge directory when there is none yet."""
@@ -128,15 +158,30 @@ class AnswerService:
         )
         notes = _query_notes(query, language)
         if composition is None or not is_supported(confidence):
-            return self._refusal(cleaned, language, topic, topic_confidence, confidence, notes)
+            refusal = self._refusal(cleaned, language, topic, topic_confidence, confidence, notes)
+            return self._with_pilot_offer(refusal, hits)
         answer = self._extractive(
             cleaned, language, composition, topic, topic_confidence, confidence, notes
         )
-        if self.generator is None:
+        generator = self._generator()
+        if generator is not None:
+            answer = generator.generate(
+                cleaned, language, hits[:top_k], answer, channel=channel, on_partial=on_partial
+            )
+        return self._with_pilot_offer(answer, hits)
+
+    def _with_pilot_offer(self, answer: Answer, hits: Sequence[Hit]) -> Answer:
+        """Add a pilot's open places, or its waiting list, to an answer about joining it."""
+        pilot = self.pilots.match(answer.question, hits)
+        if pilot is None:
             return answer
-        return self.generator.generate(
-            cleaned, language, hits[:top_k], answer, channel=channel, on_partial=on_partial
-        )
+        if self._places is None:
+            from bot.triage.store import CaseStore
+
+            self._places = CaseStore(self.config.data_dir / "mpsbot.sqlite3")
+        status = availability(pilot, self._places, self.settings.current_date())
+        offer = availability_message(pilot, status, answer.language)
+        return answer.model_copy(update={"pilot_id": pilot.id, "text": f"{answer.text}\n\n{offer}"})
 
     def _team(self, topic: str | None, language: Language) -> tuple[str | None, str | None]:
         found = self.routing.find(topic)
