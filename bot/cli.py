@@ -333,7 +333,7 @@ def main() -> None:
     """Run the ``mpsbot`` command with logging and clear errors at the edge."""
     try:
         settings = Settings()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level or "WARNING")
     except ValidationError as error:
         typer.echo(_settings_error(error), err=True)
         sys.exit(EXIT_USAGE_ERROR)

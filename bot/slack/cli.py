@@ -63,7 +63,7 @@ def slack(
     """
     try:
         settings = Settings()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level or "INFO")
         # Cheap checks first, so a missing token fails before the model loads.
         bot_token(settings)
         check_transport_settings(settings)
