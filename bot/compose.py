@@ -21,7 +21,7 @@ from bot.prompts import message
 from bot.sentences import Sentence, content_tokens, split_sentences
 from indexer.models import Chunk, Hit, Language
 
-AnswerType = Literal["date", "number", "name", "other"]
+AnswerType = Literal["date", "price", "number", "name", "other"]
 
 # Weights of the sentence score. Overlap is a fraction of the question's content
 # tokens (0–1); the hit weight scales with the hit's score relative to the top hit.
@@ -55,10 +55,24 @@ _DATE = re.compile(
     r"|\b(?:19|20)\d{2}\b|\bQ[1-4]\b|\b[1-4]\.\s*kvartal\b|\bkvartal\b|\bquarter\b",
     re.IGNORECASE,
 )
+_MONTH = re.compile(rf"\b(?:{_MONTHS}|august|september|april)\b", re.IGNORECASE)
 _NUMBER = re.compile(
     r"\d|\b(?:en|ett|to|tre|fire|fem|seks|sju|syv|åtte|ni|ti|tolv|tjue|hundre|tusen|million"
     r"|millioner|milliard|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty"
     r"|hundred|thousand|millions?|billion)\b|kr\b|NOK|EUR|USD|%|prosent|percent",
+    re.IGNORECASE,
+)
+# Stricter than _NUMBER: "en", "ett" and "one" are articles and pronouns in most
+# sentences, so they do not show that a sentence states an amount.
+_AMOUNT = re.compile(
+    r"\d|\b(?:tre|fire|fem|seks|sju|syv|åtte|ni|ti|tolv|tjue|hundre|tusen|millioner|milliard"
+    r"|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred|thousand|millions?"
+    r"|billion)\b",
+    re.IGNORECASE,
+)
+_PRICE = re.compile(
+    r"\d\s*(?:kr\b|kroner|NOK|EUR|USD|euro|dollar|mill|mrd|milliard|billion)"
+    r"|\b(?:kr|NOK|EUR|USD)\s*\d|[$€]\s*\d",
     re.IGNORECASE,
 )
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÆØÅ][\wÆØÅæøå]+|\b[A-ZÆØÅ]{2,}\b")
@@ -67,17 +81,25 @@ _CUES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     (
         "date",
         re.compile(
-            r"\bnår\b|\bwhen\b|\bdato\b|\bdate\b|\bfrist|\bdeadlines?\b|\bhvilket år\b"
+            r"^(?:når|when)\b|\bdato\b|\bdate\b|\bfrist|\bdeadlines?\b|\bhvilket år\b"
             r"|\bwhich year\b|\bwhat year\b|\bhvor lenge\b|\bhow long\b|\bvarighet\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "price",
+        re.compile(
+            r"\bkoste[rt]?\b|\bcosts?\b|\bpris(?:en)?\b|\bprice\b|\btimepris|\bper time\b"
+            r"|\bper hour\b|\bhourly\b|\brates?\b|\bverdien\b|\bvalue of\b|\bbudsjett\b"
+            r"|\bbudget\b",
             re.IGNORECASE,
         ),
     ),
     (
         "number",
         re.compile(
-            r"\bhvor (?:mange|mye|stor)\b|\bhow (?:many|much|large|big)\b|\bkoste[rt]?\b"
-            r"|\bcosts?\b|\bpris(?:en)?\b|\bprice\b|\bantall\b|\bnumber of\b|\bbudsjett\b"
-            r"|\bbudget\b|\bverdi(?:en)?\b|\bvalue\b",
+            r"\bhvor (?:mange|mye|stor)\b|\bhow (?:many|much|large|big)\b|\bantall\b"
+            r"|\bnumber of\b",
             re.IGNORECASE,
         ),
     ),
@@ -91,6 +113,9 @@ _CUES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         ),
     ),
 )
+
+
+_REASON = re.compile(r"\s*(?:hvorfor|why)\b", re.IGNORECASE)
 
 
 class SentenceEmbedder(Protocol):
@@ -137,7 +162,14 @@ class Composition:
 
 
 def answer_type(question: str) -> AnswerType:
-    """Return the kind of fact the question asks for, from its question words."""
+    """Return the kind of fact the question asks for, from its question words.
+
+    "Når"/"when" ask for a date only at the start; inside a question they mostly mean
+    "if" ("trenger vi avtale når DPF gjelder?"). "Hvorfor"/"why" ask for a reason even
+    when the question mentions a cost.
+    """
+    if _REASON.match(question):
+        return "other"
     for kind, pattern in _CUES:
         if pattern.search(question):
             return kind
@@ -147,11 +179,27 @@ def answer_type(question: str) -> AnswerType:
 def _cue_score(sentence: str, kind: AnswerType) -> float:
     if kind == "date":
         return 1.0 if _DATE.search(sentence) else 0.0
+    if kind == "price":
+        return 1.0 if _PRICE.search(sentence) else 0.0
     if kind == "number":
         return 1.0 if _NUMBER.search(sentence) else 0.0
     if kind == "name":
         return 1.0 if _NAME.search(sentence) else 0.0
     return 0.0
+
+
+def states_kind(text: str, kind: AnswerType) -> bool:
+    """Return False when ``kind`` is a date, price or amount and ``text`` states none.
+
+    A duration ("seks måneder") answers "how long", so a date question accepts amounts.
+    """
+    if kind == "date":
+        return bool(_DATE.search(text) or _MONTH.search(text) or _AMOUNT.search(text))
+    if kind == "number":
+        return bool(_AMOUNT.search(text))
+    if kind == "price":
+        return bool(_PRICE.search(text))
+    return True
 
 
 def _similarities(question: str, texts: Sequence[str], embedder: SentenceEmbedder) -> np.ndarray:
@@ -307,8 +355,18 @@ def compose(
     *,
     embedder: SentenceEmbedder | None = None,
 ) -> Composition | None:
-    """Compose an extractive answer from ``hits``; None when they contain no sentence."""
-    pairs = _candidates(question, language, hits)
+    """Compose an extractive answer from ``hits``.
+
+    Returns None when the hits contain no sentence, or when the question asks for a
+    date or an amount and no sentence states one: the nearest sentences then talk
+    about the subject without giving the fact, so the question is better refused.
+    """
+    kind = answer_type(question)
+    pairs = [
+        (hit, candidate)
+        for hit, candidate in _candidates(question, language, hits)
+        if states_kind(candidate.quote, kind)
+    ]
     if not pairs:
         return None
     chosen = _select(_score(question, language, pairs, embedder))

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from bot.compose import answer_type, compose
+from bot.compose import answer_type, compose, states_kind
 from bot.sentences import split_sentences, strip_markdown
 from indexer.models import Chunk, Hit
 
@@ -147,8 +147,11 @@ def test_compose_overlap_signal():
         ("When does it start?", "date"),
         ("Hva er fristen?", "date"),
         ("Hvor mange kan delta?", "number"),
-        ("How much does it cost?", "number"),
-        ("Hva koster det?", "number"),
+        ("How much does it cost?", "price"),
+        ("Hva koster det?", "price"),
+        ("Hva blir timeprisen?", "price"),
+        ("Trenger vi avtale når DPF gjelder?", "other"),
+        ("Hvorfor koster skyen så mye?", "other"),
         ("Hvem leverer tjenesten?", "name"),
         ("Who runs the pilot?", "name"),
         ("Hva er CIPS?", "other"),
@@ -156,6 +159,34 @@ def test_compose_overlap_signal():
 )
 def test_answer_type_table(question, expected):
     assert answer_type(question) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
+        ("Utprøvingen starter 1. mars 2024.", "date", True),
+        ("Utprøvingen varer i seks måneder.", "date", True),
+        ("Påmeldingen åpner fra september.", "date", True),
+        ("Utprøvingen er en del av CyberX.", "date", False),
+        ("Inntil 10 virksomheter kan delta.", "number", True),
+        ("CIPS belongs to the platforms area.", "number", False),
+        ("Kontrakten er estimert til 35 millioner kroner.", "price", True),
+        ("Kapittel 5 handler om lisenser.", "price", False),
+        ("CIPS er en anskaffelse.", "other", True),
+    ],
+)
+def test_states_kind_table(text, kind, expected):
+    assert states_kind(text, kind) is expected
+
+
+def test_compose_refuses_missing_price():
+    composition = compose("Hva koster utprøvingen per time?", "nb", [PILOT])
+    assert composition is None
+
+
+def test_compose_skips_sentences_without_date():
+    composition = compose("Når starter utprøvingen av awareness and training?", "nb", [PILOT])
+    assert "en del av CyberX" not in composition.text
 
 
 @pytest.mark.parametrize(
