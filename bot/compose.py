@@ -21,7 +21,7 @@ from bot.prompts import message
 from bot.sentences import Sentence, content_tokens, split_sentences
 from indexer.models import Chunk, Hit, Language
 
-AnswerType = Literal["date", "price", "number", "name", "other"]
+AnswerType = Literal["date", "price", "number", "name", "definition", "other"]
 
 # Weights of the sentence score. Overlap is a fraction of the question's content
 # tokens (0–1); the hit weight scales with the hit's score relative to the top hit.
@@ -36,6 +36,7 @@ SAME_LANGUAGE_BONUS = 0.08
 # Extra sentences must score at least this fraction of the best sentence.
 EXTRA_SENTENCE_RATIO = 0.7
 MAX_SENTENCES = 3
+DENSE_SIGNAL_SENTENCES = 2
 # The first sentences under a heading answer it, so they borrow the heading's overlap
 # with the question: fully for FAQ question headings, partly for other headings.
 HEADING_SENTENCES = 2
@@ -72,7 +73,8 @@ _AMOUNT = re.compile(
 )
 _PRICE = re.compile(
     r"\d\s*(?:kr\b|kroner|NOK|EUR|USD|euro|dollar|mill|mrd|milliard|billion)"
-    r"|\b(?:kr|NOK|EUR|USD)\s*\d|[$€]\s*\d",
+    r"|\b(?:kr|NOK|EUR|USD)\s*\d|[$€]\s*\d|\bkostnadsfri|\bgratis\b|\bfree of charge\b"
+    r"|\bat no cost\b|\buten kostnad",
     re.IGNORECASE,
 )
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÆØÅ][\wÆØÅæøå]+|\b[A-ZÆØÅ]{2,}\b")
@@ -91,7 +93,7 @@ _CUES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         re.compile(
             r"\bkoste[rt]?\b|\bcosts?\b|\bpris(?:en)?\b|\bprice\b|\btimepris|\bper time\b"
             r"|\bper hour\b|\bhourly\b|\brates?\b|\bverdien\b|\bvalue of\b|\bbudsjett\b"
-            r"|\bbudget\b",
+            r"|\bbudget\b|\bbetale\b|\bpay\b|\bgratis\b|\bfree of charge\b",
             re.IGNORECASE,
         ),
     ),
@@ -115,6 +117,15 @@ _CUES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
 )
 
 
+# "Hva er X?", "What is X?", "Hva betyr X?": a definition is a sentence that starts
+# with the term and goes on with "er", "betyr", "handler om" or their English twins.
+_DEFINITION_QUESTION = re.compile(
+    r"^(?:hva (?:er|betyr|står)|what (?:is|are|does)|hvad er)\b", re.IGNORECASE
+)
+_DEFINING = re.compile(
+    r"^\S+(?:\s\S+){0,4}?\s(?:er|betyr|står for|handler om|is|are|means|stands for|is about)\s",
+    re.IGNORECASE,
+)
 _REASON = re.compile(r"\s*(?:hvorfor|why)\b", re.IGNORECASE)
 
 
@@ -173,6 +184,8 @@ def answer_type(question: str) -> AnswerType:
     for kind, pattern in _CUES:
         if pattern.search(question):
             return kind
+    if _DEFINITION_QUESTION.match(question):
+        return "definition"
     return "other"
 
 
@@ -185,6 +198,8 @@ def _cue_score(sentence: str, kind: AnswerType) -> float:
         return 1.0 if _NUMBER.search(sentence) else 0.0
     if kind == "name":
         return 1.0 if _NAME.search(sentence) else 0.0
+    if kind == "definition":
+        return 1.0 if _DEFINING.search(sentence) else 0.0
     return 0.0
 
 
@@ -369,7 +384,8 @@ def compose(
     ]
     if not pairs:
         return None
-    chosen = _select(_score(question, language, pairs, embedder))
+    scored = _score(question, language, pairs, embedder)
+    chosen = _select(scored)
 
     numbers: dict[str, int] = {}
     quotes: dict[str, list[str]] = {}
@@ -393,11 +409,12 @@ def compose(
         parts.append(note)
         notes = (note,)
     best = max((candidate for _, candidate in chosen), key=lambda c: c.score)
+    leading = sorted((candidate for _, candidate in scored), key=lambda c: c.score, reverse=True)
     return Composition(
         text=" ".join(parts),
         citations=citations,
         best_overlap=max(candidate.overlap for _, candidate in chosen),
-        best_dense=best.dense,
+        best_dense=max(candidate.dense for candidate in leading[:DENSE_SIGNAL_SENTENCES]),
         best_score=best.score,
         notes=notes,
     )

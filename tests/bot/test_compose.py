@@ -154,7 +154,10 @@ def test_compose_overlap_signal():
         ("Hvorfor koster skyen så mye?", "other"),
         ("Hvem leverer tjenesten?", "name"),
         ("Who runs the pilot?", "name"),
-        ("Hva er CIPS?", "other"),
+        ("Hva er CIPS?", "definition"),
+        ("What does PaaS stand for?", "definition"),
+        ("Må vi betale for utprøvingen?", "price"),
+        ("Kan kommuner delta?", "other"),
     ],
 )
 def test_answer_type_table(question, expected):
@@ -177,6 +180,15 @@ def test_answer_type_table(question, expected):
 )
 def test_states_kind_table(text, kind, expected):
     assert states_kind(text, kind) is expected
+
+
+def test_compose_prefers_defining_sentence():
+    hits = [
+        make_hit("finops#0", "Spørsmål om FinOps går til prosjektlederen.", topic="finops"),
+        make_hit("finops#1", "FinOps handler om å styre kostnadene i skyen.", topic="finops"),
+    ]
+    composition = compose("Hva er FinOps?", "nb", hits)
+    assert composition.text.split(" [")[0].endswith("FinOps handler om å styre kostnadene i skyen.")
 
 
 def test_compose_refuses_missing_price():
