@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 import typer
 from pydantic import ValidationError
 
+from bot.generation.policy import producer_line
 from bot.logs import configure_logging
 from bot.models import Answer
 from bot.prompts import message
@@ -147,6 +148,7 @@ def answer_json(answer: Answer) -> str:
         "topic_confidence": answer.topic_confidence,
         "team": answer.team,
         "produced_by": answer.produced_by,
+        "produced_note": producer_line(answer.produced_by, answer.language),
         "notes": list(answer.notes),
         "citations": [
             {
@@ -183,6 +185,8 @@ def answer_text(answer: Answer) -> str:
     extra = [note for note in answer.notes if note not in answer.text]
     if extra:
         lines += ["", message("cli.notes_heading", answer.language), *extra]
+    if answer.answered:
+        lines += ["", producer_line(answer.produced_by, answer.language)]
     return "\n".join(lines)
 
 

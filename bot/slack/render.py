@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bot.generation.policy import producer_line
 from bot.models import Answer, Citation
 from bot.prompts import message
 from bot.slack.mrkdwn import escape, is_web_url, link
@@ -245,8 +246,7 @@ def render_answer(
     if answer.notes:
         notes = "\n".join(escape(note) for note in answer.notes)
         tail.append(_context(shorten(notes, MAX_CONTEXT_CHARS)))
-    produced = message("slack.produced_by", language, produced_by=escape(answer.produced_by))
-    tail.append(_context(produced))
+    tail.append(_context(escape(producer_line(answer.produced_by, language))))
     tail.append(action_buttons(answer, reply_id, share=share))
     room = MAX_BLOCKS - len(head) - len(sections) - len(tail)
     sources = _source_blocks(answer, today, room)

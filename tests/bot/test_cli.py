@@ -21,6 +21,7 @@ JSON_FIELDS = {
     "topic_confidence",
     "team",
     "produced_by",
+    "produced_note",
     "notes",
     "citations",
 }

@@ -121,7 +121,7 @@ def test_render_buttons_carry_reply_id() -> None:
 def test_render_english_strings() -> None:
     message = render_answer(answer(language="en"), reply_id="r1", today=TODAY)
     joined = "\n".join(texts(message.blocks))
-    assert "Answer produced by: extractive" in joined
+    assert "Quoted directly from the sources." in joined
     labels = [element["text"]["text"] for element in message.blocks[-1]["elements"]]
     assert "Send to MPS" in labels
 
