@@ -48,7 +48,9 @@ def golden_runs(built_index_config, embedder):
             llm_model="fake-model",
         )
         searcher = Searcher(built_index_config, embedder=embedder)
-        extractive = AnswerService(settings, searcher=searcher)
+        extractive = AnswerService(
+            settings.model_copy(update={"generator": "extractive"}), searcher=searcher
+        )
         generated = AnswerService(
             settings, searcher=searcher, generator=LLMGenerator(settings, embedder)
         )
