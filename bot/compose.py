@@ -10,6 +10,9 @@ three sentences become the answer, each followed by a ``[n]`` citation marker.
 from __future__ import annotations
 
 import re
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
@@ -45,6 +48,8 @@ HEADING_SHARE = 0.6
 MAX_SENTENCE_CHARS = 600
 CANDIDATE_HITS = 5
 MAX_LIST_ITEMS = 10
+# About 1.5 kB per 384-dimension vector, so the cache stays under 80 MB.
+MAX_CACHED_VECTORS = 50_000
 
 _MONTHS = (
     "januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember|"
@@ -217,10 +222,79 @@ def states_kind(text: str, kind: AnswerType) -> bool:
     return True
 
 
+class VectorCache:
+    """Sentence and question vectors of one embedder, least recently used dropped first.
+
+    The same chunks come back for related questions, so most candidate sentences were
+    embedded before; a warm answer then costs a dictionary lookup per sentence.
+    """
+
+    def __init__(self, embedder: SentenceEmbedder, max_entries: int = MAX_CACHED_VECTORS) -> None:
+        self._embedder = embedder
+        self._max_entries = max_entries
+        self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def query(self, text: str) -> np.ndarray:
+        found = self._get([("query", text)])
+        if found[0] is None:
+            vector = np.asarray(self._embedder.embed_query(text), dtype=np.float32)
+            self._put([("query", text)], [vector])
+            return vector
+        return found[0]
+
+    def documents(self, texts: Sequence[str]) -> np.ndarray:
+        keys = [("document", text) for text in texts]
+        vectors = {
+            key: vector
+            for key, vector in zip(keys, self._get(keys), strict=True)
+            if vector is not None
+        }
+        missing = list(dict.fromkeys(key for key in keys if key not in vectors))
+        if missing:
+            computed = self._embedder.embed_documents([text for _, text in missing])
+            fresh = list(np.asarray(computed, dtype=np.float32))
+            self._put(missing, fresh)
+            vectors.update(zip(missing, fresh, strict=True))
+        return np.stack([vectors[key] for key in keys])
+
+    def _get(self, keys: Sequence[tuple[str, str]]) -> list[np.ndarray | None]:
+        with self._lock:
+            found = [self._vectors.get(key) for key in keys]
+            for key, vector in zip(keys, found, strict=True):
+                if vector is not None:
+                    self._vectors.move_to_end(key)
+            return found
+
+    def _put(self, keys: Sequence[tuple[str, str]], vectors: Sequence[np.ndarray]) -> None:
+        with self._lock:
+            for key, vector in zip(keys, vectors, strict=True):
+                self._vectors[key] = vector
+            while len(self._vectors) > self._max_entries:
+                self._vectors.popitem(last=False)
+
+
+_caches: weakref.WeakKeyDictionary[SentenceEmbedder, VectorCache] = weakref.WeakKeyDictionary()
+_caches_lock = threading.Lock()
+
+
+def vector_cache(embedder: SentenceEmbedder) -> VectorCache:
+    """Return the process-wide vector cache of ``embedder``, created on first use."""
+    with _caches_lock:
+        cache = _caches.get(embedder)
+        if cache is None:
+            cache = _caches[embedder] = VectorCache(embedder)
+        return cache
+
+
 def _similarities(question: str, texts: Sequence[str], embedder: SentenceEmbedder) -> np.ndarray:
     """Return the cosine similarity of each text to the question, in one batch."""
-    query = np.asarray(embedder.embed_query(question), dtype=np.float32)
-    matrix = np.asarray(embedder.embed_documents(list(texts)), dtype=np.float32)
+    cache = vector_cache(embedder)
+    query = cache.query(question)
+    matrix = cache.documents(texts)
     norms = np.linalg.norm(matrix, axis=1) * np.linalg.norm(query)
     return (matrix @ query) / np.where(norms == 0, 1.0, norms)
 

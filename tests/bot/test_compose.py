@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from bot.compose import answer_type, compose, states_kind
+from bot.compose import VectorCache, answer_type, compose, states_kind
 from bot.sentences import split_sentences, strip_markdown
 from indexer.models import Chunk, Hit
 
@@ -238,3 +238,40 @@ def test_compose_with_real_embedder(embedder):
     composition = compose(question, "en", [english], embedder=embedder)
     assert "1 March 2024" in composition.text
     assert "free of charge" not in composition.citations[0].quote
+
+
+class CountingEmbedder:
+    """The real embedder, counting the texts it is asked to embed."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.embedded = 0
+
+    def embed_query(self, text):
+        self.embedded += 1
+        return self.inner.embed_query(text)
+
+    def embed_documents(self, texts):
+        self.embedded += len(texts)
+        return self.inner.embed_documents(texts)
+
+
+def test_compose_reuses_cached_vectors(embedder):
+    counting = CountingEmbedder(embedder)
+    first = compose("Når starter utprøvingen?", "nb", [PILOT], embedder=counting)
+    embedded_once = counting.embedded
+    second = compose("Når starter utprøvingen?", "nb", [PILOT], embedder=counting)
+    assert embedded_once > 0
+    assert counting.embedded == embedded_once
+    assert second.text == first.text
+
+
+def test_vector_cache_drops_oldest(embedder):
+    cache = VectorCache(CountingEmbedder(embedder), max_entries=2)
+    cache.documents(["første setning", "andre setning", "tredje setning"])
+    assert len(cache) == 2
+    counting = cache._embedder
+    cache.documents(["tredje setning"])
+    assert counting.embedded == 3
+    cache.documents(["første setning"])
+    assert counting.embedded == 4
