@@ -24,7 +24,7 @@ from bot.prompts import message
 from bot.sentences import Sentence, content_tokens, split_sentences
 from indexer.models import Chunk, Hit, Language
 
-AnswerType = Literal["date", "price", "number", "name", "definition", "other"]
+AnswerType = Literal["date", "price", "share", "number", "name", "definition", "other"]
 
 # Weights of the sentence score. Overlap is a fraction of the question's content
 # tokens (0–1); the hit weight scales with the hit's score relative to the top hit.
@@ -82,6 +82,7 @@ _PRICE = re.compile(
     r"|\bat no cost\b|\buten kostnad",
     re.IGNORECASE,
 )
+_SHARE = re.compile(r"%|\bprosent|\bpercent|\bandel|\bshare\b|\bhalvparten\b|\bhalf\b", re.I)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÆØÅ][\wÆØÅæøå]+|\b[A-ZÆØÅ]{2,}\b")
 
 _CUES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
@@ -99,6 +100,14 @@ _CUES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
             r"\bkoste[rt]?\b|\bcosts?\b|\bpris(?:en)?\b|\bprice\b|\btimepris|\bper time\b"
             r"|\bper hour\b|\bhourly\b|\brates?\b|\bverdien\b|\bvalue of\b|\bbudsjett\b"
             r"|\bbudget\b|\bbetale\b|\bpay\b|\bgratis\b|\bfree of charge\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "share",
+        re.compile(
+            r"\bhvor (?:mye|stor del) av\b|\bhow much of\b|\bandel(?:en)?\b|\bshare of\b"
+            r"|\bprosent|\bpercent",
             re.IGNORECASE,
         ),
     ),
@@ -199,6 +208,8 @@ def _cue_score(sentence: str, kind: AnswerType) -> float:
         return 1.0 if _DATE.search(sentence) else 0.0
     if kind == "price":
         return 1.0 if _PRICE.search(sentence) else 0.0
+    if kind == "share":
+        return 1.0 if _SHARE.search(sentence) else 0.0
     if kind == "number":
         return 1.0 if _NUMBER.search(sentence) else 0.0
     if kind == "name":
@@ -215,7 +226,7 @@ def states_kind(text: str, kind: AnswerType) -> bool:
     """
     if kind == "date":
         return bool(_DATE.search(text) or _MONTH.search(text) or _AMOUNT.search(text))
-    if kind == "number":
+    if kind in ("number", "share"):
         return bool(_AMOUNT.search(text))
     if kind == "price":
         return bool(_PRICE.search(text))

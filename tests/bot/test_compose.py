@@ -158,6 +158,7 @@ def test_compose_overlap_signal():
         ("What does PaaS stand for?", "definition"),
         ("Må vi betale for utprøvingen?", "price"),
         ("Kan kommuner delta?", "other"),
+        ("Hvor mye av strømmen går til skyen?", "share"),
     ],
 )
 def test_answer_type_table(question, expected):
@@ -189,6 +190,15 @@ def test_compose_prefers_defining_sentence():
     ]
     composition = compose("Hva er FinOps?", "nb", hits)
     assert composition.text.split(" [")[0].endswith("FinOps handler om å styre kostnadene i skyen.")
+
+
+def test_compose_share_prefers_percent():
+    hits = [
+        make_hit("grønn#0", "Datasentre i skyen henger sammen med strømmen 1:1.", topic="finops"),
+        make_hit("grønn#1", "Datasentre bruker omtrent 15 % av strømmen.", topic="finops"),
+    ]
+    composition = compose("Hvor mye av strømmen bruker datasentre i skyen?", "nb", hits)
+    assert "15 %" in composition.text.split(" [1]")[0]
 
 
 def test_compose_refuses_missing_price():
