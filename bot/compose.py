@@ -5,6 +5,7 @@ question's content tokens, the rank of its hit, cues for the kind of answer aske
 (a date for "når"/"when", a number for "hvor mange"/"how many", a name for
 "hvem"/"who"), and optionally its dense similarity to the question. The best one to
 three sentences become the answer, each followed by a ``[n]`` citation marker.
+Questions that request a date, price or amount only get sentences that state one.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ SAME_LANGUAGE_BONUS = 0.08
 # Extra sentences must score at least this fraction of the best sentence.
 EXTRA_SENTENCE_RATIO = 0.7
 MAX_SENTENCES = 3
+# The confidence signal is the highest dense similarity among this many best-scoring
+# sentences; 2 answered two more golden questions than 1 and no more out-of-scope ones.
 DENSE_SIGNAL_SENTENCES = 2
 # The first sentences under a heading answer it, so they borrow the heading's overlap
 # with the question: fully for FAQ question headings, partly for other headings.
@@ -48,7 +51,7 @@ HEADING_SHARE = 0.6
 MAX_SENTENCE_CHARS = 600
 CANDIDATE_HITS = 5
 MAX_LIST_ITEMS = 10
-# About 1.5 kB per 384-dimension vector, so the cache stays under 80 MB.
+# A 384-dimension float32 vector takes 1.5 kB, so a full cache uses roughly 80 MB.
 MAX_CACHED_VECTORS = 50_000
 
 _MONTHS = (
@@ -180,7 +183,8 @@ class Composition:
     citations: tuple[Citation, ...]
     # Overlap of the best sentence with the question's content tokens, 0–1.
     best_overlap: float
-    # Dense similarity of the best-scoring sentence to the question; 0 without an embedder.
+    # Highest dense similarity to the question among the DENSE_SIGNAL_SENTENCES best-scoring
+    # sentences; 0 without an embedder.
     best_dense: float
     best_score: float
     notes: tuple[str, ...] = field(default=())
@@ -457,9 +461,9 @@ def compose(
 ) -> Composition | None:
     """Compose an extractive answer from ``hits``.
 
-    Returns None when the hits contain no sentence, or when the question asks for a
-    date or an amount and no sentence states one: the nearest sentences then talk
-    about the subject without giving the fact, so the question is better refused.
+    Returns None when the hits contain no sentence, or when the question requests a
+    date, price or amount and no sentence states one. The nearest sentences then
+    describe the subject without giving the fact, so the caller should decline.
     """
     kind = answer_type(question)
     pairs = [
