@@ -201,6 +201,17 @@ def test_compose_share_prefers_percent():
     assert "15 %" in composition.text.split(" [1]")[0]
 
 
+def test_compose_ranks_hits_by_similarity():
+    far = make_hit("pilot#1", "Utprøvingen har fire mål for sikkerhetskulturen.")
+    near = make_hit("pilot#2", "Utprøvingen har plass til ti virksomheter.")
+    hits = [
+        far.model_copy(update={"dense_similarity": 0.80}),
+        near.model_copy(update={"dense_similarity": 0.90}),
+    ]
+    composition = compose("Hva har utprøvingen?", "nb", hits)
+    assert composition.citations[0].chunk_id == "pilot#2"
+
+
 def test_compose_refuses_missing_price():
     composition = compose("Hva koster utprøvingen per time?", "nb", [PILOT])
     assert composition is None
