@@ -350,3 +350,10 @@ def main() -> None:
     except (IndexerError, RoutingError) as error:
         typer.echo(message("cli.error", CLI_LANGUAGE, error=error), err=True)
         sys.exit(EXIT_USAGE_ERROR)
+    except OSError as error:
+        # A data or knowledge directory that cannot be created or written, such as
+        # one under a read-only mount or below a regular file.
+        path = error.filename or "?"
+        reason = error.strerror or type(error).__name__
+        typer.echo(message("cli.path_error", CLI_LANGUAGE, path=path, reason=reason), err=True)
+        sys.exit(EXIT_USAGE_ERROR)

@@ -94,3 +94,7 @@ def configure_logging(level: str = "INFO") -> None:
     handler.mpsbot_handler = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # slack_bolt logs whole request bodies, question text included, at INFO (for
+    # example on a bad signature), so it speaks at WARNING unless DEBUG is asked for.
+    if level.upper() != "DEBUG":
+        logging.getLogger("slack_bolt").setLevel(logging.WARNING)

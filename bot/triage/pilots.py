@@ -215,7 +215,12 @@ def availability_message(pilot: Pilot, availability: Availability, language: Lan
             status = message(f"triage.pilot_status_{pilot.status}", language)
             return message("triage.pilot_not_open", language, name=name, status=status)
         deadline = pilot.signup_deadline or pilot.kickoff
-        return message("triage.pilot_deadline_passed", language, name=name, deadline=deadline)
+        return message(
+            "triage.pilot_deadline_passed",
+            language,
+            name=name,
+            deadline=_format_date(deadline, language) if deadline else "?",
+        )
     if availability.full:
         return message("triage.pilot_full", language, name=name, capacity=pilot.capacity)
     if availability.places_left is None:
@@ -227,3 +232,17 @@ def availability_message(pilot: Pilot, availability: Availability, language: Lan
         places_left=availability.places_left,
         capacity=pilot.capacity,
     )
+
+
+_MONTHS = {
+    "nb": "januar februar mars april mai juni juli august september oktober november desember",
+    "en": "January February March April May June July August September October November December",
+}
+
+
+def _format_date(day: date, language: Language) -> str:
+    """Write ``day`` as the documents do: "25. januar 2024" or "25 January 2024"."""
+    month = _MONTHS[language].split()[day.month - 1]
+    if language == "nb":
+        return f"{day.day}. {month} {day.year}"
+    return f"{day.day} {month} {day.year}"
