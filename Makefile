@@ -33,7 +33,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix bot indexer tests bench
 
 test: lint
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -m "not slow" --durations=15
 
 test-all: lint
 	$(BIN)/pytest -q
