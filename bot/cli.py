@@ -254,9 +254,16 @@ def chat(audience: AudienceOption = "public") -> None:
             line = input("> ")
         except EOFError:
             break
-        if line.strip().lower() in {"exit", "quit", "avslutt"}:
+        command = line.strip().lower()
+        if command in {"exit", "quit", "avslutt"}:
             break
-        if line.strip():
+        if command in {"/help", "help", "hjelp", "?"}:
+            typer.echo(message("cli.chat_help", CLI_LANGUAGE), err=True)
+        elif command in {"/new", "/ny"}:
+            # Forget earlier questions, so the next one is not read as a follow-up.
+            history.clear()
+            typer.echo(message("cli.chat_new", CLI_LANGUAGE), err=True)
+        elif command:
             _chat_turn(service, line, history, audiences)
 
 

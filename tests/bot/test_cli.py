@@ -192,3 +192,13 @@ def test_main_missing_routing_file(tmp_path):
     assert result.returncode == 2
     assert "routing" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_chat_help_and_new(monkeypatch):
+    monkeypatch.setattr(cli, "_service", lambda settings: FlakyService())
+    result = runner.invoke(cli.app, ["chat"], input="first\n/help\n/new\nsecond\nexit\n")
+    assert result.exit_code == 0, result.output
+    assert "/new" in result.stderr
+    assert "echo first after 0" in result.stdout
+    assert "echo second after 0" in result.stdout
+    assert "/help" not in result.stdout
