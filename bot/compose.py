@@ -438,6 +438,14 @@ def _reading_order(chosen: list[tuple[Hit, Candidate]]) -> list[tuple[Hit, Candi
     return ordered
 
 
+def _section_below_title(chunk: Chunk) -> str:
+    """Return the heading path without a leading heading that repeats the title."""
+    path = chunk.heading_path
+    if path and path[0].strip() == chunk.title.strip():
+        path = path[1:]
+    return " › ".join(path)
+
+
 def citation_for(chunk: Chunk, n: int, quote: str) -> Citation:
     """Build the numbered citation of ``chunk`` quoting ``quote``."""
     when = chunk.reviewed or chunk.published
@@ -445,7 +453,7 @@ def citation_for(chunk: Chunk, n: int, quote: str) -> Citation:
         n=n,
         document_id=chunk.document_id,
         title=chunk.title,
-        section=chunk.section,
+        section=_section_below_title(chunk),
         source=chunk.source_url or chunk.source,
         page=chunk.page,
         date=when.isoformat() if when else None,

@@ -87,6 +87,16 @@ def test_compose_citation_fields():
     assert "1. mars 2024" in citation.quote
 
 
+def test_citation_section_drops_title_heading():
+    hit = make_hit(
+        "plan#0",
+        "Utprøvingen starter 1. mars 2024.",
+        heading=("Title plan#0", "Oppstart"),
+    )
+    citation = compose("Når starter utprøvingen?", "nb", [hit]).citations[0]
+    assert citation.section == "Oppstart"
+
+
 def test_compose_source_falls_back_to_path():
     citation = compose("Hva er FinOps?", "nb", [OTHER]).citations[0]
     assert citation.source == "cyber/other#0.md"
