@@ -14,6 +14,21 @@ from indexer.loaders.sections import SectionBuilder
 
 _ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_ALIAS_PROBLEM = "front matter uses YAML aliases (&/*); write the values out"
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """A safe YAML loader that rejects anchors and aliases.
+
+    Nested aliases expand to exponentially large values (a few hundred bytes can
+    become gigabytes), and front matter never needs them.
+    """
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise ContentError(_ALIAS_PROBLEM)
+        return super().compose_node(parent, index)
 
 
 def parse_markdown(text: str) -> ParsedContent:
@@ -45,7 +60,7 @@ def _split_front_matter(text: str) -> tuple[dict[str, object], str]:
             "front matter has no closing '---' line; add one after the last field"
         ) from None
     try:
-        loaded = handler.load(raw)
+        loaded = yaml.load(raw, Loader=_NoAliasLoader)
     except yaml.YAMLError as error:
         raise ContentError(
             f"front matter is not valid YAML: {_yaml_problem(error)}; "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import reprlib
 import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -19,6 +20,21 @@ from indexer.models import Audience, DocumentMeta, Kind, Language
 _ID_MAX_LENGTH = 200
 _TRANSLITERATION = str.maketrans({"æ": "ae", "ø": "o", "å": "a"})
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
+# Path-like parts of letters, digits, '.', '_' and '-', each starting with a letter or
+# digit, so an id has no '..' part, no leading '/', no ':' (chunk ids use it as a
+# separator), no whitespace and no control or bidi characters.
+_VALID_ID = re.compile(r"[a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9._-]*)*")
+_ID_RULE = (
+    "use lowercase letters, digits, '.', '_' and '-', with '/' only between parts "
+    f"that start with a letter or digit, at most {_ID_MAX_LENGTH} characters"
+)
+# Bounds how much of a front matter value an error message shows.
+_SHOWN_MAX_CHARS = 200
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = 80
+_SHOWN.maxother = 80
+_SHOWN.maxlist = _SHOWN.maxtuple = _SHOWN.maxdict = _SHOWN.maxset = 6
+_SHOWN.maxlevel = 3
 
 _ALLOWED_VALUES: dict[str, tuple[str, ...]] = {
     "kind": get_args(Kind),
@@ -34,7 +50,7 @@ def default_id(relative_path: str) -> str:
     stem = PurePosixPath(relative_path).with_suffix("").as_posix()
     parts = [_slugify(part) for part in stem.split("/")]
     slug = "/".join(part for part in parts if part)
-    return slug[:_ID_MAX_LENGTH] or "document"
+    return slug[:_ID_MAX_LENGTH].rstrip("/-") or "document"
 
 
 def build_meta(relative_path: str, parsed: ParsedContent) -> DocumentMeta:
@@ -48,10 +64,41 @@ def build_meta(relative_path: str, parsed: ParsedContent) -> DocumentMeta:
     if topic:
         values["topic"] = topic
     values.update({key: value for key, value in parsed.front_matter.items() if value is not None})
+    if isinstance(values["id"], str):
+        values["id"] = _checked_id(values["id"])
+    if isinstance(values["title"], str):
+        values["title"] = _printable(values["title"])
     try:
         return DocumentMeta.model_validate(values)
     except ValidationError as error:
         raise ContentError(_describe(error, parsed.front_matter)) from error
+
+
+def _checked_id(raw: str) -> str:
+    document_id = raw.strip()
+    if len(document_id) > _ID_MAX_LENGTH or not _VALID_ID.fullmatch(document_id.lower()):
+        raise ContentError(f"front matter field 'id': invalid id {_shown(raw)}; {_ID_RULE}")
+    return document_id
+
+
+def _printable(text: str) -> str:
+    """Replace control characters with spaces and drop format characters (such as bidi)."""
+    kept = []
+    for character in text:
+        category = unicodedata.category(character)
+        if category == "Cc":
+            kept.append(" ")
+        elif category != "Cf":
+            kept.append(character)
+    return " ".join("".join(kept).split())
+
+
+def _shown(value: object) -> str:
+    """Return a repr of a front matter value, cut to at most _SHOWN_MAX_CHARS characters."""
+    text = _SHOWN.repr(value)
+    if len(text) <= _SHOWN_MAX_CHARS:
+        return text
+    return text[: _SHOWN_MAX_CHARS - 3] + "..."
 
 
 def _slugify(text: str) -> str:
@@ -87,10 +134,10 @@ def _describe(error: ValidationError, front_matter: Mapping[str, object]) -> str
 def _problem(field: str, value: object, message: str) -> str:
     if field in _DATE_FIELDS:
         shown = value.isoformat() if isinstance(value, datetime | date) else value
-        return f"invalid date {shown!r}; use YYYY-MM-DD"
+        return f"invalid date {_shown(shown)}; use YYYY-MM-DD"
     if field in _ALLOWED_VALUES:
         allowed = ", ".join(_ALLOWED_VALUES[field])
-        return f"invalid value {value!r}; use one of {allowed}"
+        return f"invalid value {_shown(value)}; use one of {allowed}"
     if field in _TEXT_FIELDS and not isinstance(value, str):
-        return f"expected text, got {type(value).__name__} {value!r}; put the value in quotes"
-    return f"invalid value {value!r} ({message}); fix or remove the field"
+        return f"expected text, got {type(value).__name__} {_shown(value)}; put the value in quotes"
+    return f"invalid value {_shown(value)} ({message}); fix or remove the field"

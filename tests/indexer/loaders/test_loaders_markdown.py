@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 from datetime import date
 from pathlib import Path
 
@@ -193,3 +194,36 @@ def test_markdown_yaml_tags_not_executed(knowledge_dir: Path) -> None:
     with pytest.raises(LoadError) as caught:
         load_document(path, knowledge_dir)
     assert caught.value.reason.startswith("front matter is not valid YAML")
+
+
+def alias_bomb(levels: int) -> str:
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    names = "abcdefghijklmnop"[:levels]
+    for previous, name in itertools.pairwise(names):
+        lines.append(f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]")
+    lines.append(f"title: *{names[levels - 1]}")
+    return "---\n" + "\n".join(lines) + "\n---\n# T\n\ntext\n"
+
+
+@pytest.mark.parametrize(
+    "front_matter",
+    [
+        "base: &b Veileder\ntitle: *b",
+        "title: &t Veileder",
+        "base: &b {kind: faq}\nother:\n  <<: *b",
+    ],
+)
+def test_markdown_yaml_aliases_rejected(knowledge_dir: Path, front_matter: str) -> None:
+    path = write(knowledge_dir, "alias.md", f"---\n{front_matter}\n---\n# T\n\ntext\n")
+    with pytest.raises(LoadError) as caught:
+        load_document(path, knowledge_dir)
+    assert caught.value.reason == "front matter uses YAML aliases (&/*); write the values out"
+
+
+def test_markdown_alias_bomb_rejected(knowledge_dir: Path) -> None:
+    # Six levels of nine aliases expand to 9**6 (over 500 000) list items.
+    path = write(knowledge_dir, "bomb.md", alias_bomb(6))
+    with pytest.raises(LoadError) as caught:
+        load_document(path, knowledge_dir)
+    assert caught.value.reason.startswith("front matter uses YAML aliases")
+    assert len(caught.value.reason) < 500
