@@ -3,7 +3,8 @@
 The check digit is computed from the first eight digits with the weights 3, 2, 7, 6,
 5, 4, 3, 2: the weighted sum's remainder r modulo 11 gives check digit 11 - r, or 0
 when r is 0. A remainder of 1 would need the check digit 10, so no valid number has
-such a prefix.
+such a prefix. The Central Coordinating Register (Enhetsregisteret) only hands out
+numbers that start with 8 or 9, so "000000000", which passes the check, is rejected.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ from __future__ import annotations
 from typing import Literal
 
 WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
+FIRST_DIGITS = ("8", "9")
 
-OrganisationNumberProblem = Literal["length", "digits", "check_digit", "remainder_one"]
+OrganisationNumberProblem = Literal[
+    "length", "digits", "first_digit", "check_digit", "remainder_one"
+]
 
 
 class OrganisationNumberError(ValueError):
@@ -45,6 +49,8 @@ def validate_organisation_number(value: str) -> str:
         raise OrganisationNumberError(value, problem)
     if len(number) != 9:
         raise OrganisationNumberError(value, "length")
+    if not number.startswith(FIRST_DIGITS):
+        raise OrganisationNumberError(value, "first_digit")
     expected = check_digit(number[:8])
     if expected is None:
         raise OrganisationNumberError(value, "remainder_one")

@@ -243,7 +243,7 @@ class TriageHandlers:
         try:
             validate_organisation_number(values.get("organisation_number", ""))
         except OrganisationNumberError as error:
-            text = message(f"triage.orgnr_{error.problem}", language)
+            text = message(f"triage.orgnr_{error.problem}", language, value=error.value.strip())
             ack(response_action="errors", errors={"organisation_number": text})
             return
         pilot = self.catalog.get(values.get("pilot", ""))

@@ -1,7 +1,14 @@
+from typing import get_args
+
 import pytest
 
 from bot.prompts import message
-from bot.triage.orgnr import OrganisationNumberError, check_digit, validate_organisation_number
+from bot.triage.orgnr import (
+    OrganisationNumberError,
+    OrganisationNumberProblem,
+    check_digit,
+    validate_organisation_number,
+)
 
 
 def brute_force_valid(prefix: str) -> str | None:
@@ -15,7 +22,7 @@ def brute_force_valid(prefix: str) -> str | None:
 
 
 @pytest.mark.parametrize(
-    "number", ["974760673", "974 760 673", "123456785", "810000007", "923456783"]
+    "number", ["974760673", "974 760 673", "810000007", "923456783", "889640782"]
 )
 def test_valid_numbers_accepted(number):
     assert validate_organisation_number(number) == number.replace(" ", "")
@@ -44,9 +51,13 @@ def test_check_digit_matches_brute_force(prefix):
         ("974-760-673", "digits"),
         ("９７４７６０６７３", "digits"),
         ("974760672", "check_digit"),
-        ("123456789", "check_digit"),
-        ("000000060", "remainder_one"),
-        ("000000235", "remainder_one"),
+        ("923456789", "check_digit"),
+        ("800000051", "remainder_one"),
+        ("900000095", "remainder_one"),
+        ("000000000", "first_digit"),
+        ("000 000 000", "first_digit"),
+        ("123456785", "first_digit"),
+        ("700000000", "first_digit"),
     ],
 )
 def test_invalid_numbers_rejected(number, problem):
@@ -61,7 +72,15 @@ def test_remainder_one_prefixes_have_no_digit(prefix):
     assert brute_force_valid(prefix) is None
 
 
-@pytest.mark.parametrize("problem", ["length", "digits", "check_digit", "remainder_one"])
+@pytest.mark.parametrize("problem", get_args(OrganisationNumberProblem))
 @pytest.mark.parametrize("language", ["nb", "en"])
 def test_every_problem_has_message(problem, language):
-    assert message(f"triage.orgnr_{problem}", language)
+    assert message(f"triage.orgnr_{problem}", language, value="000000000")
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_first_digit_message_names_value(language):
+    text = message("triage.orgnr_first_digit", language, value="000 000 000")
+    assert "000 000 000" in text
+    assert "8" in text
+    assert "9" in text

@@ -276,7 +276,8 @@ def test_enrol_button_opens_form(triage_app, fake_slack):
         ("12345", "9 sifre"),
         ("97476067x", "bare inneholde sifre"),
         ("974760672", "kontrollsifferet"),
-        ("000000060", "ingen gyldige"),
+        ("800000051", "ingen gyldige"),
+        ("000 000 000", "000 000 000 er ugyldig"),
     ],
 )
 def test_enrol_form_rejects_orgnr(triage_app, store, number, phrase):
