@@ -32,6 +32,9 @@ app = typer.Typer(
 # Operator-facing output is in English, like the rest of the mpsbot command.
 CLI_LANGUAGE: Literal["en"] = "en"
 EXIT_ERROR = 2
+# Spreadsheets run a cell that starts with one of these as a formula; a leading
+# quote makes them show it as text instead.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_COLUMNS = (
     "id",
     "kind",
@@ -216,15 +219,22 @@ def close(case_id: Annotated[int, typer.Argument(help="Case id.")]) -> None:
     typer.echo(message("triage.cli_closed", CLI_LANGUAGE, id=case_id))
 
 
+def _csv_cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _export_row(case: Case) -> dict[str, object]:
     data = case.model_dump(mode="json")
     row: dict[str, object] = {column: data.get(column) for column in EXPORT_COLUMNS}
     row["sources"] = ";".join(citation.document_id for citation in case.sources)
     row["details"] = json.dumps(case.details, ensure_ascii=False)
-    return row
+    return {column: _csv_cell(value) for column, value in row.items()}
 
 
 def render_export(cases: list[Case], export_format: Literal["csv", "json"]) -> str:
+    """Return the cases as CSV or JSON; CSV text cells that start like a formula get a "'"."""
     if export_format == "json":
         return (
             json.dumps(
@@ -238,6 +248,26 @@ def render_export(cases: list[Case], export_format: Literal["csv", "json"]) -> s
     for case in cases:
         writer.writerow(_export_row(case))
     return buffer.getvalue()
+
+
+def _write_export(output: Path, text: str) -> None:
+    if output.is_dir():
+        problem = message("triage.cli_export_output_is_directory", CLI_LANGUAGE, path=output)
+        raise _fail(ValueError(problem))
+    folder = output.parent
+    if not folder.is_dir():
+        problem = message(
+            "triage.cli_export_output_no_folder", CLI_LANGUAGE, path=output, folder=folder
+        )
+        raise _fail(ValueError(problem))
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        problem = message(
+            "triage.cli_export_output_failed", CLI_LANGUAGE, path=output, reason=reason
+        )
+        raise _fail(ValueError(problem)) from error
 
 
 @app.command()
@@ -257,7 +287,7 @@ def export(
     if output is None:
         typer.echo(text, nl=False)
         return
-    output.write_text(text, encoding="utf-8")
+    _write_export(output, text)
     typer.echo(
         message("triage.cli_exported", CLI_LANGUAGE, count=len(cases), path=output), err=True
     )

@@ -124,6 +124,36 @@ def test_export_csv(cli_store, tmp_path):
     assert rows[0]["sources"] == "cyberx"
 
 
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_export_csv_quotes_formulas(cli_store, start):
+    cli_store.record_answer(1, f'{start}HYPERLINK("https://evil.example")', author="UKARI")
+    rows = list(csv.DictReader(io.StringIO(invoke("export", "--format", "csv").output)))
+    assert rows[0]["staff_answer"] == f'\'{start}HYPERLINK("https://evil.example")'
+    assert rows[0]["question"] == "Hva koster CIPS, «egentlig»?"
+    assert rows[0]["id"] == "1"
+
+
+def test_export_json_keeps_formulas(cli_store):
+    cli_store.record_answer(1, "=1+1", author="UKARI")
+    cases = json.loads(invoke("export", "--format", "json").output)
+    assert cases[0]["staff_answer"] == "=1+1"
+
+
+def test_export_output_directory(cli_store, tmp_path):
+    result = invoke("export", "--output", str(tmp_path))
+    assert result.exit_code == 2
+    assert f"{tmp_path}: it is a directory" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_export_output_missing_folder(cli_store, tmp_path):
+    output = tmp_path / "missing" / "x.csv"
+    result = invoke("export", "--output", str(output))
+    assert result.exit_code == 2
+    assert f"the folder {output.parent} does not exist" in result.output
+    assert not output.parent.exists()
+
+
 def test_export_json_stdout(cli_store):
     cases = json.loads(invoke("export", "--format", "json").output)
     assert [case["topic"] for case in cases] == ["cips", "legal"]
