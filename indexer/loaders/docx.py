@@ -36,6 +36,15 @@ _BROKEN_DOCX_ERRORS = (
     NotImplementedError,
     zlib.error,
 )
+# python-docx parses the whole body XML into memory, so a small ZIP that expands to
+# gigabytes would exhaust memory before any check runs. The declared sizes bound what
+# can be read because zipfile stops reading a member at its declared file_size
+# (CPython 3.11 ZipExtFile).
+MAX_UNCOMPRESSED_MB = 50
+MAX_COMPRESSION_RATIO = 100
+# Members smaller than this may compress well (styles, empty parts) without risk.
+_RATIO_CHECK_MIN_BYTES = 1024 * 1024
+_MEGABYTE = 1024 * 1024
 _BODY_PARAGRAPH = qn("w:p")
 _BODY_TABLE = qn("w:tbl")
 
@@ -76,10 +85,35 @@ def _open(data: bytes) -> WordDocument:
             "DOCX is password protected or is an old .doc file; "
             "save it as a .docx without a password"
         )
+    _check_expanded_size(data)
     try:
         return docx.Document(io.BytesIO(data))
     except _BROKEN_DOCX_ERRORS as error:
         raise ContentError(_broken(error)) from error
+
+
+def _check_expanded_size(data: bytes) -> None:
+    """Reject a package whose members expand past the size or compression ratio limits."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            members = package.infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError) as error:
+        raise ContentError(_broken(error)) from error
+    total = sum(member.file_size for member in members)
+    if total > MAX_UNCOMPRESSED_MB * _MEGABYTE:
+        raise ContentError(
+            f"DOCX expands to {total // _MEGABYTE} MB, over the {MAX_UNCOMPRESSED_MB} MB limit; "
+            "split the document or save it as PDF"
+        )
+    for member in members:
+        if member.file_size < _RATIO_CHECK_MIN_BYTES:
+            continue
+        ratio = member.file_size / max(member.compress_size, 1)
+        if ratio > MAX_COMPRESSION_RATIO:
+            raise ContentError(
+                f"DOCX part {member.filename} is compressed {ratio:.0f}:1, over the "
+                f"{MAX_COMPRESSION_RATIO}:1 limit; open it in Word and save it again"
+            )
 
 
 def _body_blocks(document: WordDocument) -> list[Paragraph | Table]:

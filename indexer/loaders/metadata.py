@@ -20,9 +20,9 @@ from indexer.models import Audience, DocumentMeta, Kind, Language
 _ID_MAX_LENGTH = 200
 _TRANSLITERATION = str.maketrans({"æ": "ae", "ø": "o", "å": "a"})
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
-# Path-like parts of letters, digits, '.', '_' and '-', each starting with a letter or
-# digit, so an id has no '..' part, no leading '/', no ':' (chunk ids use it as a
-# separator), no whitespace and no control or bidi characters.
+# An id is path-like parts of letters, digits, '.', '_' and '-', each starting with a
+# letter or digit. So it has no '..' part, no leading '/', no whitespace, no control or
+# bidi characters, and no ':' because chunk ids use ':' as a separator.
 _VALID_ID = re.compile(r"[a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9._-]*)*")
 _ID_RULE = (
     "use lowercase letters, digits, '.', '_' and '-', with '/' only between parts "
@@ -83,14 +83,14 @@ def _checked_id(raw: str) -> str:
 
 def _printable(text: str) -> str:
     """Replace control characters with spaces and drop format characters (such as bidi)."""
-    kept = []
+    characters = []
     for character in text:
         category = unicodedata.category(character)
         if category == "Cc":
-            kept.append(" ")
+            characters.append(" ")
         elif category != "Cf":
-            kept.append(character)
-    return " ".join("".join(kept).split())
+            characters.append(character)
+    return " ".join("".join(characters).split())
 
 
 def _shown(value: object) -> str:

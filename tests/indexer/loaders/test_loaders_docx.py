@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 import docx
@@ -90,3 +91,37 @@ def test_docx_without_text(knowledge_dir: Path) -> None:
     with pytest.raises(LoadError) as caught:
         load_document(path, knowledge_dir)
     assert caught.value.reason.startswith("empty document")
+
+
+def make_bomb(path: Path, body_bytes: int) -> None:
+    """Write a valid docx whose word/document.xml is padded with spaces."""
+    make_docx(path)
+    with zipfile.ZipFile(path) as original:
+        parts = {name: original.read(name) for name in original.namelist()}
+    document_xml = parts["word/document.xml"]
+    padding = b" " * (body_bytes - len(document_xml))
+    # Whitespace before the root element's closing tag keeps the XML valid.
+    parts["word/document.xml"] = document_xml.replace(b"</w:document>", padding + b"</w:document>")
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as bomb:
+        for name, content in parts.items():
+            bomb.writestr(name, content)
+
+
+def test_docx_expanding_past_limit(knowledge_dir: Path) -> None:
+    path = knowledge_dir / "bomb.docx"
+    make_bomb(path, 60 * 1024 * 1024)
+    with pytest.raises(LoadError) as caught:
+        load_document(path, knowledge_dir)
+    reason = caught.value.reason
+    assert reason.startswith("DOCX expands to 60 MB, over the 50 MB limit")
+    assert reason.endswith("split the document or save it as PDF")
+
+
+def test_docx_compression_ratio_limit(knowledge_dir: Path) -> None:
+    path = knowledge_dir / "dense.docx"
+    make_bomb(path, 5 * 1024 * 1024)
+    with pytest.raises(LoadError) as caught:
+        load_document(path, knowledge_dir)
+    reason = caught.value.reason
+    assert reason.startswith("DOCX part word/document.xml is compressed ")
+    assert "over the 100:1 limit" in reason
