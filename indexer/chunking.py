@@ -123,9 +123,11 @@ def split_section(text: str, fits: Callable[[str], bool], overlap_sentences: int
     pieces: list[str] = []
     i = 0
     while i < len(sentences):
-        end = i
-        while end < len(sentences) and fits(_cut(text, sentences[i], sentences[end])):
-            end += 1
+
+        def fits_sentences(n: int, first: int = i) -> bool:
+            return fits(_cut(text, sentences[first], sentences[first + n - 1]))
+
+        end = i + _longest_fit(len(sentences) - i, fits_sentences)
         if end == i:
             pieces.extend(_split_long(text, sentences[i], fits))
             i += 1
@@ -199,24 +201,34 @@ def _split_long(text: str, sentence: _Span, fits: Callable[[str], bool]) -> list
 
 def _split_characters(word: str, fits: Callable[[str], bool]) -> list[str]:
     pieces = []
-    rest = word
-    while rest:
+    start = 0
+    while start < len(word):
         # One character always fits because the limit leaves room for the prefix.
-        def fits_characters(n: int, candidate: str = rest) -> bool:
-            return fits(candidate[:n])
+        def fits_characters(n: int, first: int = start) -> bool:
+            return fits(word[first : first + n])
 
-        count = max(1, _longest_fit(len(rest), fits_characters))
-        pieces.append(rest[:count])
-        rest = rest[count:]
+        count = max(1, _longest_fit(len(word) - start, fits_characters))
+        pieces.append(word[start : start + count])
+        start += count
     return pieces
 
 
 def _longest_fit(available: int, fits_count: Callable[[int], bool]) -> int:
-    """Return the largest n in 0..available with fits_count(n), by binary search.
+    """Return the largest n in 0..available with fits_count(n).
 
-    Token counts grow with the text, so fits_count is treated as monotonic.
+    Probes 1, 2, 4, ... until a count does not fit and then binary-searches below it.
+    No probe covers more than twice the text that fits, so cutting a long text costs
+    time in proportion to its length rather than its square. Token counts grow with
+    the text, so fits_count is treated as monotonic.
     """
     low, high = 0, available
+    probe = 1
+    while probe <= high:
+        if not fits_count(probe):
+            high = probe - 1
+            break
+        low = probe
+        probe *= 2
     while low < high:
         middle = (low + high + 1) // 2
         if fits_count(middle):

@@ -5,6 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer.chunking import (
+    _longest_fit,
     chunk_document,
     embedding_prefix,
     embedding_text,
@@ -172,3 +173,49 @@ def test_split_long_word_on_characters() -> None:
 @pytest.mark.parametrize("text", ["", "   ", "\n\n"])
 def test_split_blank_text(text: str) -> None:
     assert split_section(text, lambda _: True, 1) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ordord " * 20_000, "x" * 200_000, "Ja. " * 30_000],
+    ids=["words", "one-word", "sentences"],
+)
+def test_chunks_long_text_fit(embedder: Embedder, text: str) -> None:
+    max_tokens = 256
+    document = make_document([Section(text=text)])
+
+    chunks = chunk_document(document, embedder, max_tokens=max_tokens, overlap_sentences=0)
+
+    limit = token_limit(embedder, max_tokens)
+    for chunk in chunks:
+        assert embedder.count_tokens(embedding_text(chunk, embedder, max_tokens)) <= limit
+    assert non_space("".join(chunk.text for chunk in chunks)) == non_space(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["x" * 100_000, "ab " * 30_000, "Ja. " * 30_000], ids=["word", "words", "sentences"]
+)
+def test_split_cost_linear(text: str) -> None:
+    measured: list[int] = []
+
+    def fits(piece: str) -> bool:
+        measured.append(len(piece))
+        return len(piece) <= 500
+
+    pieces = split_section(text, fits, 1)
+
+    # Searching from the start of each chunk probes about ten times the chunk's length.
+    # A search over all the remaining text probes 60 to 110 times these texts' length.
+    assert sum(measured) <= 40 * len(text)
+    assert max(len(piece) for piece in pieces) <= 500
+
+
+@pytest.mark.parametrize("available", [0, 1, 2, 5, 16, 17, 100])
+@pytest.mark.parametrize("largest_fit", [0, 1, 3, 8, 15, 16, 99, 200])
+def test_longest_fit_matches_scan(available: int, largest_fit: int) -> None:
+    def fits_count(n: int) -> bool:
+        return n <= largest_fit
+
+    expected = max(n for n in range(available + 1) if fits_count(n))
+
+    assert _longest_fit(available, fits_count) == expected
