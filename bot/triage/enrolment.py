@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.prompts import message
 from bot.routing import Routing
+from bot.slack.mrkdwn import escape
 from bot.triage.orgnr import validate_organisation_number
 from bot.triage.pilots import Pilot
 from bot.triage.records import Enrolment
@@ -86,7 +87,7 @@ def enrolment_reply(
     """Return the message to the agency: whether it got a place, and what happens next."""
     topic = routing.find(pilot.topic)
     variables = {
-        "agency": enrolment.agency,
+        "agency": escape(enrolment.agency),
         "name": pilot.name.get(language),
         "position": enrolment.position,
         "capacity": pilot.capacity,

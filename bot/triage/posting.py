@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from bot.language import detect_language
 from bot.prompts import message
 from bot.routing import Routing, Topic
+from bot.slack.mrkdwn import escape
 from bot.triage.records import Case
 from bot.triage.render import case_blocks, case_fallback_text, moved_blocks
 from bot.triage.store import CaseStore
@@ -113,9 +114,10 @@ def mark_case_moved(client: WebClient, case: Case, routing: Routing) -> None:
 
 
 def staff_answer_text(case: Case, text: str, routing: Routing) -> str:
+    """Return the asker's reply: the staff member's plain text, escaped, under a heading."""
     language = case_language(case)
     role = case_topic(routing, case.topic).contact_role[language]
-    return message("triage.staff_answer", language, role=role, text=text)
+    return message("triage.staff_answer", language, role=role, text=escape(text))
 
 
 def post_staff_answer(client: WebClient, case: Case, text: str, routing: Routing) -> str | None:

@@ -1,16 +1,20 @@
 """Block Kit for triage: case messages, the answer and reassign modals, the enrolment form.
 
 Slack limits a section's text to 3,000 characters, so long texts are cut for display
-only; the store keeps them whole.
+only; the store keeps them whole. Every text that comes from a user, a document or the
+store is escaped, so it cannot form a mention, a broadcast or a link; the only markup
+built here is a mention of a validated Slack user id.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from bot.prompts import message
 from bot.routing import Routing
+from bot.slack.mrkdwn import escape
 from bot.triage.pilots import Pilot, PilotCatalog
 from bot.triage.records import Case
 from indexer.models import Language
@@ -19,6 +23,7 @@ Block = dict[str, Any]
 
 MAX_SECTION_CHARS = 2900
 MAX_SOURCES_SHOWN = 5
+SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]+")
 
 # Action ids, view callback ids and input block ids shared with bot.triage.slack.
 ASSIGN_ME = "case_assign_me"
@@ -39,7 +44,14 @@ def _cut(text: str, limit: int = MAX_SECTION_CHARS) -> str:
 
 
 def _quote(text: str) -> str:
-    return "\n".join(f">{line}" for line in _cut(text).splitlines() or [""])
+    return "\n".join(f">{escape(line)}" for line in _cut(text).splitlines() or [""])
+
+
+def _user(user_id: str) -> str:
+    """Return a mention for a Slack user id, or the value escaped as text when it is none."""
+    if SLACK_USER_ID.fullmatch(user_id):
+        return f"<@{user_id}>"
+    return escape(user_id)
 
 
 def _plain(text: str) -> dict[str, str]:
@@ -69,7 +81,7 @@ def case_fallback_text(case: Case, language: Language = "nb") -> str:
         language,
         id=case.id,
         kind=kind,
-        question=_cut(case.question, 200),
+        question=escape(_cut(case.question, 200)),
     )
 
 
@@ -82,12 +94,10 @@ def _context(case: Case, routing: Routing, language: Language) -> Block:
     text = message(
         "triage.case_context",
         language,
-        asker=f"<@{case.asker}>" if case.asker else message("triage.case_unknown_asker", language),
+        asker=_user(case.asker) if case.asker else message("triage.case_unknown_asker", language),
         where=where,
-        topic=topic.name[language] if topic else (case.topic or "-"),
-        assignee=f"<@{case.assignee}>"
-        if case.assignee
-        else message("triage.case_nobody", language),
+        topic=topic.name[language] if topic else escape(case.topic or "-"),
+        assignee=_user(case.assignee) if case.assignee else message("triage.case_nobody", language),
     )
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
@@ -97,7 +107,9 @@ def _body(case: Case, language: Language) -> list[Block]:
     blocks = [_section(f"*{label}*\n{_quote(case.question)}")]
     if case.details:
         label = message("triage.case_details_label", language)
-        lines = "\n".join(f"• {key}: {value}" for key, value in case.details.items())
+        lines = "\n".join(
+            f"• {escape(key)}: {escape(value)}" for key, value in case.details.items()
+        )
         blocks.append(_section(f"*{label}*\n{lines}"))
     if case.draft_answer:
         label = message("triage.case_draft_label", language)
@@ -105,7 +117,7 @@ def _body(case: Case, language: Language) -> list[Block]:
     if case.sources:
         label = message("triage.case_sources_label", language)
         lines = "\n".join(
-            f"[{citation.n}] {citation.title} ({citation.document_id})"
+            f"[{citation.n}] {escape(citation.title)} ({escape(citation.document_id)})"
             for citation in case.sources[:MAX_SOURCES_SHOWN]
         )
         blocks.append(_section(f"*{label}*\n{lines}"))
@@ -151,10 +163,11 @@ def case_blocks(case: Case, routing: Routing, language: Language = "nb") -> list
 
 def moved_blocks(case: Case, routing: Routing, language: Language = "nb") -> list[Block]:
     topic = routing.find(case.topic)
-    team = topic.team[language] if topic else (case.topic or "-")
-    return [
-        _section(message("triage.case_moved", language, id=case.id, team=team, topic=case.topic))
-    ]
+    team = topic.team[language] if topic else escape(case.topic or "-")
+    text = message(
+        "triage.case_moved", language, id=case.id, team=team, topic=escape(case.topic or "-")
+    )
+    return [_section(text)]
 
 
 def _modal(

@@ -230,3 +230,12 @@ def test_enrolment_reply_names_waiting_list(catalog, store, routing):
     text = enrolment_reply(enrolment, pilot, routing, "nb", TODAY)
     assert "ventelisten" in text
     assert "CyberX-teamet i MPS" in text
+
+
+def test_enrolment_reply_escapes_agency(catalog, store, routing):
+    pilot = catalog.get("zero-trust")
+    agency = "Etat <!channel>"
+    enrolment = enrol(form("zero-trust", agency=agency), pilot, store, today=TODAY, asker="U1")
+    text = enrolment_reply(enrolment, pilot, routing, "nb", TODAY)
+    assert "Etat &lt;!channel&gt;" in text
+    assert "<!channel>" not in text

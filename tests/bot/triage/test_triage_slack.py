@@ -309,3 +309,72 @@ def test_enrol_form_gives_place(triage_app, fake_slack, store):
     reply = fake_slack.wait_for("chat.postEphemeral")[0].params
     assert reply["user"] == ASKER
     assert "plass 1 av 2" in reply["text"]
+
+
+HOSTILE = "<!channel> <!here> <@U0ADMIN> <https://evil.example|DFØ>"
+LIVE_MARKUP = ["<!", "<@U0ADMIN>", "<https://evil"]
+
+
+def block_texts(blocks):
+    """Yield every text string in Block Kit blocks, however deep."""
+    if isinstance(blocks, dict):
+        for key, value in blocks.items():
+            if key == "text" and isinstance(value, str):
+                yield value
+            else:
+                yield from block_texts(value)
+    elif isinstance(blocks, list):
+        for item in blocks:
+            yield from block_texts(item)
+
+
+@pytest.fixture
+def hostile_case(fake_slack, store, routing):
+    case = store.open_case(
+        kind="refusal",
+        question=f"Hva er fristen i CIPS? {HOSTILE}",
+        asker="<!channel>",
+        channel="C0001",
+        thread_ts="1690000000.000001",
+        permalink=None,
+        topic="cips",
+        draft_answer=f"Utkast {HOSTILE}",
+        sources=[citation().model_copy(update={"title": HOSTILE, "document_id": "<!here>"})],
+        details={"<!here>": HOSTILE},
+    )
+    store.record_answer(case.id, f"Svar {HOSTILE}", author=STAFF)
+    store.assign(case.id, "<@U0ADMIN>")
+    client = WebClient(token=BOT_TOKEN, base_url=fake_slack.api_url)
+    post_case(client, store.require_case(case.id), routing, store)
+    return fake_slack.calls("chat.postMessage")[0].params
+
+
+@pytest.mark.parametrize("markup", LIVE_MARKUP)
+def test_case_message_escapes_blocks(hostile_case, markup):
+    texts = list(block_texts(hostile_case["blocks"]))
+    assert texts
+    assert not [text for text in texts if markup in text]
+
+
+@pytest.mark.parametrize("markup", LIVE_MARKUP)
+def test_case_message_escapes_fallback(hostile_case, markup):
+    assert markup not in hostile_case["text"]
+    assert "&lt;!channel&gt;" in hostile_case["text"]
+
+
+def test_case_message_keeps_asker_mention(posted_case, fake_slack):
+    texts = block_texts(fake_slack.calls("chat.postMessage")[0].params["blocks"])
+    assert any(f"<@{ASKER}>" in text for text in texts)
+
+
+def test_staff_answer_escaped_in_thread(triage_app, posted_case, fake_slack):
+    sender, _ = triage_app
+    payload = view_submission(
+        "case_answer_modal", {"answer": HOSTILE}, private_metadata=str(posted_case.id)
+    )
+    assert sender.send("action", payload).status == 200
+    text = fake_slack.wait_for("chat.postMessage", 2)[1].params["text"]
+    assert "&lt;!channel&gt;" in text
+    assert "<!channel>" not in text
+    assert "<@U0ADMIN>" not in text
+    assert "<https://evil" not in text
