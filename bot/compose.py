@@ -231,7 +231,8 @@ def states_kind(text: str, kind: AnswerType) -> bool:
     if kind == "date":
         return bool(_DATE.search(text) or _MONTH.search(text) or _AMOUNT.search(text))
     if kind in ("number", "share"):
-        return bool(_AMOUNT.search(text))
+        # Digits inside a date ("14. desember 2023") do not answer "how many".
+        return bool(_AMOUNT.search(_DATE.sub(" ", text)))
     if kind == "price":
         return bool(_PRICE.search(text))
     return True

@@ -184,6 +184,8 @@ def test_answer_type_table(question, expected):
         ("Utprøvingen er en del av CyberX.", "date", False),
         ("Inntil 10 virksomheter kan delta.", "number", True),
         ("CIPS belongs to the platforms area.", "number", False),
+        ("MPS holdt informasjonsmøte 14. desember 2023.", "number", False),
+        ("Seks virksomheter deltok i 2023.", "number", True),
         ("Kontrakten er estimert til 35 millioner kroner.", "price", True),
         ("Kapittel 5 handler om lisenser.", "price", False),
         ("CIPS er en anskaffelse.", "other", True),
