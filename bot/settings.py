@@ -51,7 +51,6 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     internal_channels: IdList = Field(default_factory=list)
-    private_channels: IdList = Field(default_factory=list)
     staff_users: IdList = Field(default_factory=list)
     max_concurrent_answers: int = Field(default=4, ge=1, le=64)
 
