@@ -72,9 +72,11 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 # Stricter than _NUMBER: "en", "ett" and "one" are articles and pronouns in most
-# sentences, so they do not show that a sentence states an amount.
+# sentences, so they do not show that a sentence states an amount. "ingen" (none)
+# does answer "how many".
 _AMOUNT = re.compile(
-    r"\d|\b(?:tre|fire|fem|seks|sju|syv|åtte|ni|ti|tolv|tjue|hundre|tusen|millioner|milliard"
+    r"\d|\b(?:ingen|none|zero|tre|fire|fem|seks|sju|syv|åtte|ni|ti|tolv|tjue|hundre|tusen"
+    r"|millioner|milliard"
     r"|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred|thousand|millions?"
     r"|billion)\b",
     re.IGNORECASE,

@@ -29,6 +29,13 @@ class PromotionError(ValueError):
     """The case cannot be promoted, or its FAQ document already exists."""
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """SafeDumper that writes repeated values out, because the loader rejects aliases."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
 def promoted_path(knowledge_dir: Path, case_id: int) -> Path:
     return knowledge_dir / PROMOTED_DIR / f"case-{case_id}.md"
 
@@ -82,7 +89,7 @@ def render_faq(
         "author_role": topic.contact_role[language] if topic else "MPS",
         "promoted_from_case": case.id,
     }
-    front_matter = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
+    front_matter = yaml.dump(meta, Dumper=_PlainDumper, allow_unicode=True, sort_keys=False)
     answer = case.staff_answer.strip()
     sections = [f"## {title}\n\n{answer}\n"]
     # The other language's phrasing gets its own heading so search finds either one.

@@ -186,6 +186,7 @@ def test_answer_type_table(question, expected):
         ("CIPS belongs to the platforms area.", "number", False),
         ("MPS holdt informasjonsmøte 14. desember 2023.", "number", False),
         ("Seks virksomheter deltok i 2023.", "number", True),
+        ("DFØ har ingen parkeringsplasser for besøkende.", "number", True),
         ("Kontrakten er estimert til 35 millioner kroner.", "price", True),
         ("Kapittel 5 handler om lisenser.", "price", False),
         ("CIPS er en anskaffelse.", "other", True),
