@@ -107,8 +107,10 @@ class Searcher:
             if state is None:
                 return False
             state.manifest.check_model(self.config.embedding_backend, self.embedder)
-            # A fresh client, because a cached one does not see vectors another process added.
-            client = open_client(self.config, fresh=self._loaded is not None)
+            # Always a fresh client: a cached Chroma system may have been opened before
+            # the vectors of this state were written, by another process or by another
+            # client in this one, and then does not see them.
+            client = open_client(self.config, fresh=True)
             self._loaded = _load(state, ChromaStore(client, state.manifest.collection))
             logger.info(
                 "loaded index %s: %d documents, %d chunks",

@@ -97,7 +97,7 @@ def _check_expanded_size(data: bytes) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             members = package.infolist()
-    except (zipfile.BadZipFile, ValueError, EOFError) as error:
+    except _BROKEN_DOCX_ERRORS as error:
         raise ContentError(_broken(error)) from error
     total = sum(member.file_size for member in members)
     if total > MAX_UNCOMPRESSED_MB * _MEGABYTE:
