@@ -7,6 +7,7 @@ WebClient and never read settings.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -77,6 +78,15 @@ def post_case(client: WebClient, case: Case, routing: Routing, store: CaseStore)
 
 def update_case_message(client: WebClient, case: Case, routing: Routing) -> None:
     """Redraw the case's triage message after a change; log and go on when that fails."""
+    _replace_triage_message(client, case, case_blocks(case, routing))
+
+
+def mark_case_moved(client: WebClient, case: Case, routing: Routing) -> None:
+    """Replace the old triage message of a reassigned case with a note where it went."""
+    _replace_triage_message(client, case, moved_blocks(case, routing))
+
+
+def _replace_triage_message(client: WebClient, case: Case, blocks: list[Any]) -> None:
     if not case.triage_channel or not case.triage_ts:
         return
     try:
@@ -84,7 +94,7 @@ def update_case_message(client: WebClient, case: Case, routing: Routing) -> None
             channel=case.triage_channel,
             ts=case.triage_ts,
             text=case_fallback_text(case),
-            blocks=case_blocks(case, routing),
+            blocks=blocks,
         )
     except SlackApiError as error:
         logger.warning(
@@ -93,23 +103,6 @@ def update_case_message(client: WebClient, case: Case, routing: Routing) -> None
             case.triage_channel,
             case.triage_ts,
             error.response.get("error"),
-        )
-
-
-def mark_case_moved(client: WebClient, case: Case, routing: Routing) -> None:
-    """Replace the old triage message of a reassigned case with a note where it went."""
-    if not case.triage_channel or not case.triage_ts:
-        return
-    try:
-        client.chat_update(
-            channel=case.triage_channel,
-            ts=case.triage_ts,
-            text=case_fallback_text(case),
-            blocks=moved_blocks(case, routing),
-        )
-    except SlackApiError as error:
-        logger.warning(
-            "chat.update failed for moved case %d: %s", case.id, error.response.get("error")
         )
 
 
